@@ -1,0 +1,31 @@
+"""Alembic environment for cxlens workspaces (DuckDB or PostgreSQL).
+
+cxlens runs migrations itself (``Workspace.init`` / ``Workspace.open`` upgrade to head), handing Alembic
+an open connection through ``config.attributes["connection"]``.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from alembic.ddl.impl import DefaultImpl
+
+from cxlens.model.tables import metadata
+
+
+class DuckDBImpl(DefaultImpl):
+    """Teach Alembic the ``duckdb`` dialect (duckdb-engine does not register one)."""
+
+    __dialect__ = "duckdb"
+    transactional_ddl = True
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("cxlens migrations need an open connection in config.attributes['connection']")
+    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

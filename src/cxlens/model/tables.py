@@ -1,0 +1,309 @@
+"""The workspace schema: every table, in SQLAlchemy Core, for DuckDB and PostgreSQL alike.
+
+Storage is long, not wide (STYLE.md §6): a survey answer is one row of ``answers`` with the value column
+that matches its question's type; free text from every channel is one row of ``feedback``. Identifiers are
+``BIGINT`` drawn from one sequence per table (``<table>_id_seq``); SQLAlchemy inserts draw from it
+automatically and bulk ``INSERT … SELECT nextval('<table>_id_seq')`` works the same on both engines.
+Timestamps are stored without a time zone and are always UTC (PITFALLS.md: time zones).
+
+Source systems' own identifiers are kept as ``external_id`` (unique per table), which is the natural key
+that makes re-importing a file add nothing. Rows that have no natural id in their source (survey responses
+without a response id, feedback without an id) carry an ``idempotency_key``: a hash of their content.
+
+Migrations (``model/migrations``) create exactly this schema; ``tests/model/test_migrations.py`` checks
+that they agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "ANSWER_QUESTION_TYPES",
+    "QUESTION_TYPES",
+    "SURVEY_STATUSES",
+    "agents",
+    "answers",
+    "choices",
+    "competitors",
+    "customer_attribute_keys",
+    "customer_attributes",
+    "customers",
+    "dimensions",
+    "feedback",
+    "import_rejects",
+    "import_runs",
+    "metadata",
+    "orders",
+    "questions",
+    "responses",
+    "surveys",
+    "texts",
+    "tickets",
+]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SURVEY_STATUSES = ("draft", "in_progress", "paused", "completed")
+QUESTION_TYPES = ("nps", "csat", "ces", "rating", "likert", "single", "multi", "text", "number")
+#: question types whose answers are numbers on a scale
+ANSWER_QUESTION_TYPES = ("nps", "csat", "ces", "rating", "likert", "number")
+TEXT_ENTITIES = ("survey", "question", "choice", "dimension", "competitor")
+
+
+def _id(table: str) -> sa.Column[int]:
+    seq = sa.Sequence(f"{table}_id_seq", metadata=metadata)
+    return sa.Column("id", sa.BigInteger, seq, primary_key=True)
+
+
+def _fk(name: str, target: str, *, nullable: bool = True, index: bool = False) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger, sa.ForeignKey(f"{target}.id"), nullable=nullable, index=index)
+
+
+def _run() -> sa.Column[int]:
+    return sa.Column("import_run_id", sa.BigInteger, sa.ForeignKey("import_runs.id"), nullable=True)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+import_runs = sa.Table(
+    "import_runs",
+    metadata,
+    _id("import_runs"),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("source_hash", sa.Text, nullable=False, index=True),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("encoding", sa.Text),
+    sa.Column("mapping_json", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=False),
+    sa.Column("rows_read", sa.BigInteger, nullable=False),
+    sa.Column("rows_inserted", sa.BigInteger, nullable=False),
+    sa.Column("rows_updated", sa.BigInteger, nullable=False),
+    sa.Column("rows_duplicate", sa.BigInteger, nullable=False),
+    sa.Column("rows_rejected", sa.BigInteger, nullable=False),
+)
+
+import_rejects = sa.Table(
+    "import_rejects",
+    metadata,
+    sa.Column("import_run_id", sa.BigInteger, sa.ForeignKey("import_runs.id"), nullable=False, index=True),
+    sa.Column("row_number", sa.BigInteger),
+    sa.Column("column_name", sa.Text),
+    sa.Column("value", sa.Text),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    _id("customers"),
+    sa.Column("external_id", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text),
+    sa.Column("segment", sa.Text),
+    sa.Column("region", sa.Text),
+    sa.Column("industry", sa.Text),
+    sa.Column("signed_up_at", sa.DateTime),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    _run(),
+)
+
+customer_attribute_keys = sa.Table(
+    "customer_attribute_keys",
+    metadata,
+    _id("customer_attribute_keys"),
+    sa.Column("key", sa.Text, nullable=False, unique=True),
+    sa.Column("data_type", sa.Text, nullable=False),
+    sa.CheckConstraint(_in("data_type", ("text", "number", "date")), name="data_type"),
+)
+
+customer_attributes = sa.Table(
+    "customer_attributes",
+    metadata,
+    _fk("customer_id", "customers", nullable=False),
+    _fk("key_id", "customer_attribute_keys", nullable=False),
+    sa.Column("value_text", sa.Text),
+    sa.Column("value_number", sa.Float),
+    sa.Column("value_date", sa.DateTime),
+    sa.PrimaryKeyConstraint("customer_id", "key_id"),
+)
+
+competitors = sa.Table(
+    "competitors",
+    metadata,
+    _id("competitors"),
+    sa.Column("code", sa.Text, nullable=False, unique=True),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    _id("surveys"),
+    sa.Column("code", sa.Text, nullable=False, unique=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("default_language", sa.Text, nullable=False),
+    sa.Column("template", sa.Text),
+    _fk("competitor_id", "competitors"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint(_in("status", SURVEY_STATUSES), name="status"),
+)
+
+dimensions = sa.Table(
+    "dimensions",
+    metadata,
+    _id("dimensions"),
+    _fk("survey_id", "surveys", nullable=False),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("weight", sa.Float),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.UniqueConstraint("survey_id", "code"),
+)
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    _id("questions"),
+    _fk("survey_id", "surveys", nullable=False),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    _fk("parent_id", "questions"),
+    _fk("dimension_id", "dimensions"),
+    sa.Column("scale_min", sa.Float),
+    sa.Column("scale_max", sa.Float),
+    sa.Column("weight", sa.Float),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("survey_id", "code"),
+    sa.CheckConstraint(_in("type", QUESTION_TYPES), name="type"),
+    sa.CheckConstraint("scale_min IS NULL OR scale_max > scale_min", name="scale"),
+)
+
+choices = sa.Table(
+    "choices",
+    metadata,
+    _id("choices"),
+    _fk("question_id", "questions", nullable=False),
+    sa.Column("code", sa.Text, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float),
+    sa.UniqueConstraint("question_id", "code"),
+)
+
+texts = sa.Table(
+    "texts",
+    metadata,
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.BigInteger, nullable=False),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("entity", "entity_id", "language"),
+    sa.CheckConstraint(_in("entity", TEXT_ENTITIES), name="entity"),
+)
+
+responses = sa.Table(
+    "responses",
+    metadata,
+    _id("responses"),
+    _fk("survey_id", "surveys", nullable=False),
+    _fk("customer_id", "customers", index=True),
+    sa.Column("idempotency_key", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text),
+    sa.Column("channel", sa.Text),
+    sa.Column("language", sa.Text),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    _run(),
+    sa.UniqueConstraint("survey_id", "idempotency_key"),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    _fk("response_id", "responses", nullable=False, index=True),
+    _fk("question_id", "questions", nullable=False),
+    _fk("choice_id", "choices"),
+    sa.Column("value_number", sa.Float),
+    sa.Column("value_text", sa.Text),
+    sa.CheckConstraint(
+        "value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL", name="has_value"
+    ),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    _id("feedback"),
+    sa.Column("idempotency_key", sa.Text, nullable=False, unique=True),
+    sa.Column("external_id", sa.Text),
+    sa.Column("source_type", sa.Text, nullable=False),
+    sa.Column("source", sa.Text),
+    _fk("customer_id", "customers", index=True),
+    _fk("competitor_id", "competitors"),
+    sa.Column("collected_at", sa.DateTime, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("language", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("rating", sa.Float),
+    sa.Column("product", sa.Text),
+    _run(),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    _id("agents"),
+    sa.Column("external_id", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text),
+    sa.Column("team", sa.Text),
+)
+
+tickets = sa.Table(
+    "tickets",
+    metadata,
+    _id("tickets"),
+    sa.Column("external_id", sa.Text, nullable=False, unique=True),
+    _fk("customer_id", "customers", index=True),
+    _fk("agent_id", "agents"),
+    sa.Column("team", sa.Text),
+    sa.Column("channel", sa.Text),
+    sa.Column("priority", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("subject", sa.Text),
+    sa.Column("description", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("first_response_at", sa.DateTime),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("status", sa.Text),
+    sa.Column("csat", sa.Float),
+    _run(),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    _id("orders"),
+    sa.Column("external_id", sa.Text, nullable=False, unique=True),
+    _fk("customer_id", "customers", nullable=False, index=True),
+    sa.Column("ordered_at", sa.DateTime, nullable=False),
+    sa.Column("fulfilled_at", sa.DateTime),
+    sa.Column("amount", sa.Numeric(18, 2), nullable=False),
+    sa.Column("quantity", sa.Integer),
+    sa.Column("product", sa.Text),
+    sa.Column("category", sa.Text),
+    sa.Column("channel", sa.Text),
+    sa.Column("promotion", sa.Text),
+    _run(),
+)
