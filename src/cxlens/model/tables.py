@@ -155,6 +155,7 @@ surveys = sa.Table(
     sa.Column("default_language", sa.Text, nullable=False),
     sa.Column("template", sa.Text),
     _fk("competitor_id", "competitors"),
+    sa.Column("definition_hash", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.CheckConstraint(_in("status", SURVEY_STATUSES), name="status"),
 )

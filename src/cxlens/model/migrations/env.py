@@ -7,16 +7,9 @@ an open connection through ``config.attributes["connection"]``.
 from __future__ import annotations
 
 from alembic import context
-from alembic.ddl.impl import DefaultImpl
 
+from cxlens.model import alembic_duckdb  # noqa: F401  (registers the duckdb dialect with Alembic)
 from cxlens.model.tables import metadata
-
-
-class DuckDBImpl(DefaultImpl):
-    """Teach Alembic the ``duckdb`` dialect (duckdb-engine does not register one)."""
-
-    __dialect__ = "duckdb"
-    transactional_ddl = True
 
 
 def run_migrations_online() -> None:

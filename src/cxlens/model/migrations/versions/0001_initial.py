@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("default_language", sa.Text(), nullable=False),
         sa.Column("template", sa.Text(), nullable=True),
         sa.Column("competitor_id", sa.BigInteger(), nullable=True),
+        sa.Column("definition_hash", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
             "status IN ('draft', 'in_progress', 'paused', 'completed')", name=op.f("ck_surveys_status")

@@ -1,0 +1,83 @@
+"""Settings, read from the environment (``CXLENS_*``), then a ``.env`` file in the working folder, then
+defaults. ``SETTINGS`` is the documented list; ``tests/test_config.py`` checks that the README documents
+every one of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxlens.exceptions import ConfigurationError
+
+__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CXLENS_DATABASE_URL",
+        None,
+        "Store the workspace's records in this database instead of the folder's DuckDB file, e.g. "
+        "postgresql+psycopg://user@host/db. Overrides the URL saved in the workspace.",
+    ),
+    Setting(
+        "CXLENS_TIMEZONE",
+        "UTC",
+        "Time zone in which timestamps without an offset are read on import (e.g. Asia/Shanghai). "
+        "Everything is stored in UTC.",
+    ),
+    Setting("CXLENS_LANG", None, "Language of CLI labels: zh or en (default: from LANG, else en)."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    timezone: str
+    lang: str
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone, else raise :class:`ConfigurationError`."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from exc
+    return name
+
+
+def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Read the settings: the environment wins over ``.env``, which wins over the defaults."""
+    env = dict(os.environ) if environ is None else environ
+    merged = {**_read_dotenv(dotenv or Path(".env")), **{k: v for k, v in env.items() if k.startswith("CXLENS_")}}
+    values = {s.name: merged.get(s.name, s.default) for s in SETTINGS}
+    lang = values["CXLENS_LANG"] or ("zh" if env.get("LANG", "").lower().startswith("zh") else "en")
+    if lang not in ("zh", "en"):
+        raise ConfigurationError(f"CXLENS_LANG must be zh or en, not {lang!r}")
+    return Settings(
+        database_url=values["CXLENS_DATABASE_URL"] or None,
+        timezone=check_timezone(values["CXLENS_TIMEZONE"] or "UTC"),
+        lang=lang,
+    )
