@@ -1,0 +1,190 @@
+"""What importing each kind of record means: its checks (on the stage) and its inserts (on the target).
+
+Every insert is ``INSERT … SELECT … WHERE NOT EXISTS`` on the record's natural key, so importing a file
+twice adds nothing the second time, and referenced customers, agents and competitors are created on first
+sight. Counts are taken before inserting, inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cxlens.ingest.fields import FIELDS, Kind
+from cxlens.ingest.stage import Stage, Staged, quote
+from cxlens.ingest.target import Target
+
+__all__ = ["Written", "stage_records", "write_records"]
+
+
+@dataclass(slots=True)
+class Written:
+    inserted: int = 0
+    updated: int = 0
+    already_stored: int = 0
+    customers_created: int = 0
+
+
+_KEYS: dict[Kind, str] = {
+    "customers": "customer_id", "orders": "order_id", "tickets": "ticket_id", "feedback": "__idempotency_key",
+}
+_CJK = "regexp_matches(text, '[\\x{4e00}-\\x{9fff}]')"
+
+
+def _feedback_key() -> str:
+    return ("CASE WHEN feedback_id IS NOT NULL THEN 'id:' || source_type || ':' || coalesce(source, '') || ':' "
+            "|| feedback_id ELSE 'h:' || md5(concat_ws(chr(31), source_type, coalesce(source, ''), "
+            "coalesce(customer_id, ''), strftime(collected_at, '%Y-%m-%dT%H:%M:%S'), text)) END")
+
+
+def stage_records(stage: Stage, kind: Kind) -> Staged:
+    """Type and check the rows of one file of ``kind`` (anything but responses)."""
+    stage.parse(kind)
+    if kind == "tickets":
+        stage.order_check("first_response_at", "created_at", "first response is before the ticket was created")
+        stage.order_check("resolved_at", "created_at", "resolved before the ticket was created")
+        stage.range_check("csat", 0, 10)
+    elif kind == "orders":
+        stage.order_check("fulfilled_at", "ordered_at", "fulfilled before it was ordered")
+        stage.range_check("quantity", 0, 1e9)
+    elif kind == "feedback":
+        stage.range_check("rating", 0, 10)
+    issues, total = stage.collect_issues()
+    columns = [quote(f.name) for f in FIELDS[kind]]
+    if kind == "feedback":
+        columns = [c for c in columns if c != '"language"'] + [
+            f"coalesce(language, CASE WHEN {_CJK} THEN 'zh' ELSE 'en' END) AS language",
+            f"{_feedback_key()} AS __idempotency_key",
+        ]
+    key = _feedback_key() if kind == "feedback" else quote(_KEYS[kind])
+    clean, dups = stage.clean(columns, key)
+    tables = {"stg_records": clean}
+    if kind == "customers" and stage.mapping.attributes:
+        tables["stg_attributes"] = _stage_attributes(stage)
+    return Staged(tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total)
+
+
+def _stage_attributes(stage: Stage) -> object:
+    """Customer attributes, long: one row per (customer, attribute) with a value, typed where possible."""
+    parts = [
+        f"SELECT c.customer_id, '{a.replace(chr(39), chr(39) * 2)}' AS key, "
+        f"nullif(trim(r.{quote(a)}), '') AS value_text FROM clean c JOIN raw_rows r USING (__row)"
+        for a in stage.mapping.attributes
+    ]
+    return stage.con.execute(f"""
+        WITH a AS ({' UNION ALL '.join(parts)}),
+        typed AS (SELECT *, try_cast(value_text AS DOUBLE) AS value_number,
+                  timezone('UTC', try_cast(value_text AS TIMESTAMPTZ)) AS value_date
+                  FROM a WHERE value_text IS NOT NULL)
+        SELECT *, CASE WHEN bool_and(value_number IS NOT NULL) OVER (PARTITION BY key) THEN 'number'
+                       WHEN bool_and(value_date IS NOT NULL) OVER (PARTITION BY key) THEN 'date'
+                       ELSE 'text' END AS data_type
+        FROM typed
+    """).to_arrow_table()
+
+
+def ensure_customers(target: Target, relation: str, run_id: int, now: datetime) -> int:
+    """Create the customers that ``relation.customer_id`` names and the workspace does not know yet."""
+    missing = f"""FROM (SELECT DISTINCT customer_id FROM {relation} WHERE customer_id IS NOT NULL) s
+                  WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_id)"""
+    created = target.scalar(f"SELECT count(*) {missing}")
+    if created:
+        target.execute(f"""INSERT INTO customers (id, external_id, created_at, import_run_id)
+                           SELECT nextval('customers_id_seq'), s.customer_id, :now, :run {missing}""",
+                       now=now, run=run_id)
+    return created
+
+
+def _insert_new(target: Target, table: str, key: str, columns: str, select: str, joins: str = "",
+                **params: object) -> tuple[int, int]:
+    """Insert the staged rows whose natural key is not stored yet. Returns (inserted, already stored)."""
+    total = target.scalar("SELECT count(*) FROM stg_records")
+    new = f"FROM stg_records s {joins} WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{key})"
+    inserted = target.scalar(f"SELECT count(*) {new}")
+    if inserted:
+        target.execute(f"INSERT INTO {table} (id, {columns}) SELECT nextval('{table}_id_seq'), {select} {new}",
+                       **params)
+    return inserted, total - inserted
+
+
+def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Written:
+    """Store the staged rows of one file of ``kind`` (already loaded as ``stg_records``)."""
+    out = Written()
+    if kind == "customers":
+        return _write_customers(target, run_id, now)
+    out.customers_created = ensure_customers(target, "stg_records", run_id, now)
+    cust = "LEFT JOIN customers c ON c.external_id = s.customer_id"
+    if kind == "orders":
+        out.inserted, out.already_stored = _insert_new(
+            target, "orders", "external_id = s.order_id",
+            "external_id, customer_id, ordered_at, fulfilled_at, amount, quantity, product, category, channel, "
+            "promotion, import_run_id",
+            "s.order_id, c.id, s.ordered_at, s.fulfilled_at, round(s.amount, 2), s.quantity, s.product, "
+            "s.category, s.channel, s.promotion, :run", cust, run=run_id)
+    elif kind == "tickets":
+        _ensure_agents(target)
+        out.inserted, out.already_stored = _insert_new(
+            target, "tickets", "external_id = s.ticket_id",
+            "external_id, customer_id, agent_id, team, channel, priority, category, subject, description, "
+            "created_at, first_response_at, resolved_at, status, csat, import_run_id",
+            "s.ticket_id, c.id, g.id, s.team, s.channel, s.priority, s.category, s.subject, s.description, "
+            "s.created_at, s.first_response_at, s.resolved_at, coalesce(s.status, CASE WHEN s.resolved_at IS "
+            "NOT NULL THEN 'resolved' ELSE 'open' END), s.csat, :run",
+            cust + " LEFT JOIN agents g ON g.external_id = coalesce(s.agent_id, s.agent_name)", run=run_id)
+    elif kind == "feedback":
+        target.execute("""INSERT INTO competitors (id, code)
+            SELECT nextval('competitors_id_seq'), s.competitor FROM (SELECT DISTINCT competitor FROM stg_records
+            WHERE competitor IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM competitors k WHERE k.code = s.competitor)""")
+        out.inserted, out.already_stored = _insert_new(
+            target, "feedback", "idempotency_key = s.__idempotency_key",
+            "idempotency_key, external_id, source_type, source, customer_id, competitor_id, collected_at, "
+            "created_at, language, text, rating, product, import_run_id",
+            "s.__idempotency_key, s.feedback_id, s.source_type, s.source, c.id, k.id, s.collected_at, :now, "
+            "s.language, s.text, s.rating, s.product, :run",
+            cust + " LEFT JOIN competitors k ON k.code = s.competitor", run=run_id, now=now)
+    return out
+
+
+def _ensure_agents(target: Target) -> None:
+    target.execute("""INSERT INTO agents (id, external_id, name, team)
+        SELECT nextval('agents_id_seq'), a.ext, a.name, a.team FROM (
+            SELECT coalesce(agent_id, agent_name) AS ext, max(agent_name) AS name, max(team) AS team
+            FROM stg_records WHERE coalesce(agent_id, agent_name) IS NOT NULL GROUP BY 1) a
+        WHERE NOT EXISTS (SELECT 1 FROM agents g WHERE g.external_id = a.ext)""")
+
+
+_CUSTOMER_FIELDS = ("name", "segment", "region", "industry", "signed_up_at")
+
+
+def _write_customers(target: Target, run_id: int, now: datetime) -> Written:
+    out = Written()
+    out.inserted, existing = _insert_new(
+        target, "customers", "external_id = s.customer_id",
+        f"external_id, {', '.join(_CUSTOMER_FIELDS)}, created_at, import_run_id",
+        f"s.customer_id, {', '.join('s.' + f for f in _CUSTOMER_FIELDS)}, :now, :run", now=now, run=run_id)
+    def changed(alias: str) -> str:
+        return " OR ".join(f"(s.{f} IS NOT NULL AND s.{f} IS DISTINCT FROM {alias}.{f})" for f in _CUSTOMER_FIELDS)
+
+    out.updated = target.scalar(
+        f"SELECT count(*) FROM stg_records s JOIN customers c ON c.external_id = s.customer_id WHERE {changed('c')}")
+    if out.updated:
+        sets = ", ".join(f"{f} = coalesce(s.{f}, customers.{f})" for f in _CUSTOMER_FIELDS)
+        target.execute(f"""UPDATE customers SET {sets} FROM stg_records s
+                           WHERE customers.external_id = s.customer_id AND ({changed('customers')})""")
+    out.already_stored = existing - out.updated
+    return out
+
+
+def write_attributes(target: Target) -> None:
+    """Store customer attributes staged as ``stg_attributes`` (replacing earlier values of the same key)."""
+    target.execute("""INSERT INTO customer_attribute_keys (id, key, data_type)
+        SELECT nextval('customer_attribute_keys_id_seq'), a.key, a.data_type
+        FROM (SELECT key, min(data_type) AS data_type FROM stg_attributes GROUP BY key) a
+        WHERE NOT EXISTS (SELECT 1 FROM customer_attribute_keys k WHERE k.key = a.key)""")
+    pairs = """FROM stg_attributes s JOIN customers c ON c.external_id = s.customer_id
+               JOIN customer_attribute_keys k ON k.key = s.key"""
+    target.execute(f"""DELETE FROM customer_attributes WHERE EXISTS (SELECT 1 {pairs}
+        AND customer_attributes.customer_id = c.id AND customer_attributes.key_id = k.id)""")
+    target.execute(f"""INSERT INTO customer_attributes (customer_id, key_id, value_text, value_number, value_date)
+        SELECT c.id, k.id, s.value_text, CASE WHEN k.data_type = 'number' THEN s.value_number END,
+               CASE WHEN k.data_type = 'date' THEN s.value_date END {pairs}""")
