@@ -98,7 +98,8 @@ def _refuse(report: ImportReport) -> InvalidRowsError:
 
 
 def import_file(ws: Workspace, path: str | Path, kind: str, *, mapping: Mapping | None = None,
-                survey: str | None = None, sheet: str | None = None, encoding: str | None = None,
+                survey: str | None = None, format: str | None = None, sheet: str | None = None,
+                encoding: str | None = None,
                 timezone: str | None = None, date_format: str | None = None, skip_invalid: bool = False,
                 dry_run: bool = False, progress: Progress = _noop) -> ImportReport:
     """Import one file of ``kind`` (customers, orders, tickets, feedback, responses) into ``ws``.
@@ -111,7 +112,7 @@ def import_file(ws: Workspace, path: str | Path, kind: str, *, mapping: Mapping 
         raise MappingError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)} or survey")
     file = Path(path)
     progress("read", 0, 1)
-    raw = read_table(file, sheet=sheet, encoding=encoding)
+    raw = read_table(file, format=format, sheet=sheet, encoding=encoding)
     plan = plan_mapping(ws, raw, kind, mapping, survey)  # type: ignore[arg-type]
     tz = check_timezone(timezone or plan.timezone or load_settings().timezone)
     progress("check", 0, raw.num_rows)

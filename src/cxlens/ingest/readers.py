@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from cxlens.exceptions import Issue, ReadError
 
-__all__ = ["ROW", "RawTable", "detect_encoding", "detect_format", "read_table"]
+__all__ = ["FORMATS", "ROW", "RawTable", "detect_encoding", "detect_format", "read_table"]
 
 #: name of the column holding each record's row number (header = row 1)
 ROW = "__row"
@@ -282,9 +282,12 @@ def _read_excel(path: Path, fmt: str, sheet: str | None) -> RawTable:
     return RawTable(path.name, fmt, pa.table(data))
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
-               delimiter: str | None = None) -> RawTable:
-    """Read ``path`` (CSV, TSV, XLSX or XLS, detected from its bytes) as strings.
+FORMATS = ("csv", "xlsx", "xls")
+
+
+def read_table(path: str | Path, *, format: str | None = None, sheet: str | None = None,
+               encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """Read ``path`` (CSV, TSV, XLSX or XLS, detected from its bytes unless ``format`` says) as strings.
 
     Rows whose number of fields differs from the header's are left out and reported in ``issues``.
     """
@@ -293,7 +296,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         raise ReadError(f"{p}: no such file")
     if p.stat().st_size == 0:
         raise ReadError(f"{p.name}: the file is empty", Issue(p.name, None, None, None, "empty file"))
-    fmt = detect_format(p)
+    if format is not None and format not in FORMATS:
+        raise ReadError(f"unknown format {format!r}: this version reads {', '.join(FORMATS)}")
+    fmt = format or detect_format(p)
     if fmt == "csv":
         return _read_csv(p, encoding, delimiter)
     return _read_excel(p, fmt, sheet)

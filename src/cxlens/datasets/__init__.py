@@ -1,0 +1,1 @@
+"""Synthetic data sets for demos, documentation and tests."""
