@@ -14,10 +14,12 @@ __all__ = [
     "PHRASES",
     "SENTIMENTS",
     "SUGGESTIONS",
+    "TICKET_SUBJECTS",
     "chinese_names",
     "company_names",
     "compose",
     "english_names",
+    "ticket_texts",
 ]
 
 #: aspect codes, in the order used for probability vectors (物流 / 价格 / 客服 / 质量 / 售后 / App·连接)
@@ -282,3 +284,49 @@ def compose(rng: np.random.Generator, lang: list[str], aspect: list[str], sentim
                 text += _pick(_EMOJI[sen], r[4])
         out.append(text.replace("{p}", p))
     return out
+
+
+#: TICKET_SUBJECTS[language][ticket category]
+TICKET_SUBJECTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "zh": {
+        "产品咨询": ("{p}支持哪些智能家居平台？", "想了解{p}的功能区别", "{p}适合多大面积的房子", "{p}能否离线使用"),
+        "价格咨询": ("{p}近期有没有优惠", "企业批量采购报价", "{p}保价政策咨询", "会员折扣怎么使用"),
+        "设备连接": ("{p}无法连接Wi-Fi", "{p}频繁掉线", "{p}配网失败", "{p}离线后无法恢复"),
+        "安装调试": ("预约{p}上门安装", "{p}安装后无法使用", "{p}安装位置咨询", "{p}调试失败"),
+        "App问题": ("App登录失败", "App收不到告警推送", "App闪退", "App无法添加{p}"),
+        "退换货": ("申请{p}退货", "{p}换货进度查询", "{p}七天无理由退货", "退款还没到账"),
+        "维修": ("{p}故障报修", "{p}电池续航异常", "{p}无法开机", "{p}维修进度查询"),
+        "物流查询": ("订单迟迟未发货", "快递显示签收但没收到", "物流信息长时间不更新", "{p}配送延误"),
+        "投诉": ("投诉：客服态度差", "投诉：维修超时未处理", "投诉：退款长时间未到账", "投诉：安装师傅乱收费"),
+    },
+    "en": {
+        "产品咨询": ("Does the {p} work with HomeKit?", "Question about {p} features", "Which {p} should I buy?"),
+        "价格咨询": ("Discount for the {p}?", "Bulk order quote", "Price match request"),
+        "设备连接": ("{p} cannot connect to Wi-Fi", "{p} keeps going offline", "Pairing failed"),
+        "安装调试": ("Installation appointment for {p}", "{p} not working after installation", "Setup help"),
+        "App问题": ("Cannot log in to the app", "No alert notifications", "App crashes on start"),
+        "退换货": ("Return request: {p}", "Exchange status for {p}", "Refund not received"),
+        "维修": ("Repair request: {p}", "{p} battery drains fast", "{p} does not turn on"),
+        "物流查询": ("Where is my order?", "Package marked delivered but not received", "Delivery delayed"),
+        "投诉": ("Complaint: rude support agent", "Complaint: repair overdue", "Complaint: refund delayed"),
+    },
+}
+_TICKET_DETAILS = {
+    "zh": ("已尝试重启设备，问题依旧。", "订单号见附件截图。", "希望尽快处理。", "之前已经联系过一次。",
+           "请电话联系我。", "家里老人不会操作，麻烦详细说明。"),
+    "en": ("I already restarted the device.", "Order number is in the attachment.", "Please help asap.",
+           "This is my second request.", "Please call me back."),
+}
+
+
+def ticket_texts(rng: np.random.Generator, lang: list[str], category: list[str],
+                 product: list[str]) -> tuple[list[str], list[str]]:
+    """A subject and a description for each ticket."""
+    u = rng.random((len(lang), 2))
+    subjects, descriptions = [], []
+    for la, cat, p, (a, b) in zip(lang, category, product, u, strict=True):
+        subject = _pick(TICKET_SUBJECTS[la][cat], a).replace("{p}", p)
+        subjects.append(subject)
+        sep = "，" if la == "zh" else ". "
+        descriptions.append(subject.rstrip("?？") + sep + _pick(_TICKET_DETAILS[la], b))
+    return subjects, descriptions

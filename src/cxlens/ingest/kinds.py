@@ -119,7 +119,7 @@ def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Wri
             target, "orders", "external_id = s.order_id",
             "external_id, customer_id, ordered_at, fulfilled_at, amount, quantity, product, category, channel, "
             "promotion, import_run_id",
-            "s.order_id, c.id, s.ordered_at, s.fulfilled_at, round(s.amount, 2), s.quantity, s.product, "
+            "s.order_id, c.id, s.ordered_at, s.fulfilled_at, CAST(s.amount AS DECIMAL(18, 2)), s.quantity, s.product, "
             "s.category, s.channel, s.promotion, :run", cust, run=run_id)
     elif kind == "tickets":
         _ensure_agents(target)

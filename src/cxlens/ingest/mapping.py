@@ -128,13 +128,18 @@ def load_mapping(path: str | Path) -> Mapping:
 def infer_mapping(header: Iterable[str], kind: Kind, *, question_codes: Iterable[str] = (),
                   survey: str | None = None) -> Mapping:
     """Guess a mapping from a file's column names (Chinese or English synonyms, case and punctuation
-    ignored). Each column feeds at most one field; fields are matched in declaration order, so a required
-    field wins a contested column."""
+    ignored). Each column feeds at most one field. A column named exactly like a survey question is that
+    question's; fields are then matched in declaration order, so a required field wins a contested column."""
     header = list(header)
     by_norm: dict[str, str] = {}
     for col in header:
         by_norm.setdefault(normalise_header(col), col)
-    taken: set[str] = set()
+    questions: dict[str, str] = {}
+    for code in question_codes:  # a column named exactly like a question is that question's
+        col = by_norm.get(normalise_header(code))
+        if col is not None:
+            questions[code] = col
+    taken: set[str] = set(questions.values())
     columns: dict[str, str] = {}
     for fld in FIELDS[kind]:
         for synonym in (fld.name, *fld.synonyms):
@@ -143,12 +148,6 @@ def infer_mapping(header: Iterable[str], kind: Kind, *, question_codes: Iterable
                 columns[fld.name] = col
                 taken.add(col)
                 break
-    questions: dict[str, str] = {}
-    for code in question_codes:
-        col = by_norm.get(normalise_header(code))
-        if col is not None and col not in taken:
-            questions[code] = col
-            taken.add(col)
     rest = [c for c in header if c not in taken]
     attributes = rest if kind == "customers" else []
     ignore = [] if kind == "customers" else rest

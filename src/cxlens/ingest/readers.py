@@ -252,9 +252,8 @@ def _sheet_rows(path: Path, sheet: str | None) -> tuple[Iterator[list[object]], 
     if sheet is not None and sheet not in names:
         raise ReadError(f"{path.name}: no sheet named {sheet!r}; sheets are {', '.join(names)}")
     ws = book.get_sheet_by_name(sheet or names[0])
-    start = getattr(ws, "start", None)
-    first_row = int(start[0]) if start else 0
-    return iter(ws.to_python(skip_empty_area=False)), first_row
+    # without skipping the empty area, rows start at A1, so list index + 1 is the sheet's row number
+    return iter(ws.to_python(skip_empty_area=False)), 0
 
 
 def _read_excel(path: Path, fmt: str, sheet: str | None) -> RawTable:

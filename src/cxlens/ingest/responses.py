@@ -56,6 +56,7 @@ def _long_answers(stage: Stage, questions: pa.Table) -> None:
     if not qmap:
         raise MappingError(f"{stage.raw.file}: no column matches a question code of survey {stage.mapping.survey!r}; "
                            "name them under `questions:` in a mapping file")
+    stage.run_checks("parsed")  # the response-level fields' checks
     stage.con.register("qinfo", questions)
     parts = [f"SELECT __row, {literal(code)} AS code, {literal(src)} AS src, {stage.raw_sql(src)} AS raw "
              f"FROM raw_rows" for code, src in qmap.items()]
@@ -92,7 +93,7 @@ def stage_responses(stage: Stage, questions: pa.Table, choices: pa.Table) -> Sta
     _long_answers(stage, questions)
     issues, total = stage.collect_issues()
     srcs = list(stage.mapping.columns.values()) + list(stage.mapping.questions.values())
-    content = ", ".join(f"coalesce({quote(s)}, '')" for s in srcs)
+    content = ", ".join(f"coalesce(r.{quote(s)}, '')" for s in srcs)
     stage.con.execute(f"""CREATE TEMP TABLE parsed_keyed AS SELECT p.*, CASE WHEN p.response_id IS NOT NULL
         THEN 'id:' || p.response_id ELSE 'h:' || md5(concat_ws(chr(31), {content})) END AS __idempotency_key
         FROM parsed p JOIN raw_rows r USING (__row)""")
