@@ -28,7 +28,7 @@ from cxlens.datasets.demo_world import (
 
 # --- planted parameters ---------------------------------------------------------------------------------
 NPS_MEAN, NPS_SAT_LOAD, NPS_NOISE = 7.9, 1.7, 1.3
-NPS_DIP_SHIFT = -1.4  # 华南 respondents during the dip, on the 0..10 latent scale
+NPS_DIP_SHIFT = -0.6  # 华南 respondents during the dip, on the 0..10 latent scale
 NPS_WAVES = ("2024-11-15", "2025-02-15", "2025-05-15", "2025-08-15", "2025-11-15", "2026-02-15", "2026-05-15",
              "2026-08-15")
 WAVE_DAYS = 21.0
@@ -320,13 +320,17 @@ def satisfaction(rng: np.random.Generator, cust: Customers, total: int) -> pd.Da
     })
 
 
-def benchmark(rng: np.random.Generator, total: int) -> pd.DataFrame:
-    """A market panel's ratings of Stellar Home: no customer ids."""
+def benchmark(rng: np.random.Generator, cust: Customers, total: int) -> pd.DataFrame:
+    """A market panel's ratings of Stellar Home: no customer ids.
+
+    Panellists' general satisfaction follows the distribution of Aurora's active customers at the same time,
+    so the Stellar - Aurora gaps in the same period are the planted ``STELLAR_DELTA``.
+    """
     lo, hi = sec(BENCHMARK_PERIOD[0]), sec(BENCHMARK_PERIOD[1])
     t = np.sort(np.floor(rng.uniform(lo, hi, total)))
     english = rng.random(total) < 0.15
     shift: dict[str, np.ndarray | float] = dict(STELLAR_DELTA)
-    items, overall_latent, _ = _dimension_answers(rng, rng.standard_normal(total), shift, single=True)
+    items, overall_latent, _ = _dimension_answers(rng, cust.sat[_respondents(rng, cust, t)], shift, single=True)
     overall = _scale(overall_latent, 1, 10)
     overall[rng.random(total) < ITEM_NONRESPONSE] = np.nan
     meta = _meta(rng, "benchmark_stellar", t, np.full(total, "", dtype=object), english)

@@ -27,14 +27,15 @@ ASPECTS: tuple[str, ...] = ("delivery", "price", "service", "quality", "after_sa
 SENTIMENTS: tuple[str, ...] = ("positive", "negative", "neutral")
 
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程")
-_GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩然梓涵子轩欣怡晨雨思博文佳琪")
-_FIRST_EN = ("James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Susan Richard "
-             "Jessica Thomas Sarah Daniel Karen Matthew Emma Lucas Olivia Noah Sophie Liam Chloe Ethan Mia "
-             "Oliver Hannah").split()
+_GIVEN_F = list("芳娜敏静丽艳娟秀霞英玉萍红玲芬燕欣怡雨思佳琪婷雪梅琳颖莉")
+_GIVEN_M = list("伟强磊军洋勇杰涛明超刚华鹏辉宇浩然轩博文斌凯亮峰俊建志")
+_FIRST_EN_F = "Mary Patricia Jennifer Linda Elizabeth Susan Jessica Sarah Karen Emma Olivia Sophie Chloe Mia Hannah".split()
+_FIRST_EN_M = "James John Robert Michael David William Richard Thomas Daniel Matthew Lucas Noah Liam Ethan Oliver".split()
 _LAST_EN = ("Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore Martin "
             "Jackson Lee Walker Hall Allen Young King Wright Scott Green Baker Adams Nelson Hill Campbell "
             "Mitchell Roberts Tan Nguyen Schmidt Müller Rossi").split()
-_CITY_ZH = list("沪京深杭宁苏粤蓉渝汉闽湘鲁皖")
+#: city characters for company names, per region (华东, 华北, 华南, 西部)
+_CITY_ZH = ("沪杭苏宁甬", "京津冀鲁晋", "粤深闽桂琼", "蓉渝陕滇黔")
 _WORD_ZH = ("华信", "中科", "瑞康", "恒达", "启明", "博雅", "嘉禾", "天成", "云帆", "智远", "安和", "鼎盛", "长青",
             "汇通", "星河", "百川")
 _INDUSTRY_SUFFIX = {"医疗": ("医疗器械", "健康管理", "医院管理"), "零售": ("商贸", "连锁超市", "百货"),
@@ -214,29 +215,37 @@ _CLOSERS = {
 _EMOJI = {"positive": ("👍", "😊", "❤️", "🎉"), "negative": ("😡", "👎", "😤", "💔"), "neutral": ("🤔", "😐", "🙂")}
 
 
-def chinese_names(rng: np.random.Generator, n: int) -> list[str]:
+def _draw(u: float, options: list[str] | tuple[str, ...] | str) -> str:
+    return options[min(int(u * len(options)), len(options) - 1)]
+
+
+def chinese_names(rng: np.random.Generator, female: np.ndarray) -> list[str]:
     """Plausible Chinese personal names: a common surname and one or two given characters."""
-    sur = rng.integers(0, len(_SURNAMES), n)
-    g1, g2 = rng.integers(0, len(_GIVEN), n), rng.integers(0, len(_GIVEN), n)
-    two = rng.random(n) < 0.6
-    return [_SURNAMES[s] + _GIVEN[a] + (_GIVEN[b] if t else "") for s, a, b, t in zip(sur, g1, g2, two, strict=True)]
+    u = rng.random((len(female), 4))
+    out = []
+    for f, (a, b, c, d) in zip(female, u, strict=True):
+        given = _GIVEN_F if f else _GIVEN_M
+        out.append(_draw(a, _SURNAMES) + _draw(b, given) + (_draw(c, given) if d < 0.6 else ""))
+    return out
 
 
-def english_names(rng: np.random.Generator, n: int) -> list[str]:
-    first, last = rng.integers(0, len(_FIRST_EN), n), rng.integers(0, len(_LAST_EN), n)
-    return [f"{_FIRST_EN[a]} {_LAST_EN[b]}" for a, b in zip(first, last, strict=True)]
+def english_names(rng: np.random.Generator, female: np.ndarray) -> list[str]:
+    u = rng.random((len(female), 2))
+    return [f"{_draw(a, _FIRST_EN_F if f else _FIRST_EN_M)} {_draw(b, _LAST_EN)}"
+            for f, (a, b) in zip(female, u, strict=True)]
 
 
-def company_names(rng: np.random.Generator, industries: list[str], english: np.ndarray) -> list[str]:
-    """Company names for business customers; ``english`` marks overseas companies."""
+def company_names(rng: np.random.Generator, industries: list[str], region: np.ndarray, english: np.ndarray) -> list[str]:
+    """Company names for business customers; ``region`` indexes the mainland regions, ``english`` marks
+    overseas companies."""
     u = rng.random((len(industries), 3))
     out = []
-    for ind, en, (a, b, c) in zip(industries, english, u, strict=True):
+    for ind, reg, en, (a, b, c) in zip(industries, region, english, u, strict=True):
         if en:
-            out.append(f"{_WORD_EN[int(a * len(_WORD_EN))]} {_INDUSTRY_EN[ind]} {('Ltd', 'Inc.', 'GmbH')[int(c * 3)]}")
+            out.append(f"{_draw(a, _WORD_EN)} {_INDUSTRY_EN[ind]} {_draw(c, ('Ltd', 'Inc.', 'GmbH'))}")
         else:
-            suffix = _INDUSTRY_SUFFIX[ind][int(c * 3)]
-            out.append(f"{_CITY_ZH[int(a * len(_CITY_ZH))]}{_WORD_ZH[int(b * len(_WORD_ZH))]}{suffix}有限公司")
+            city = _draw(a, _CITY_ZH[min(int(reg), len(_CITY_ZH) - 1)])
+            out.append(f"{city}{_draw(b, _WORD_ZH)}{_draw(c, _INDUSTRY_SUFFIX[ind])}有限公司")
     return out
 
 

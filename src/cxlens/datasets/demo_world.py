@@ -76,7 +76,7 @@ AGENT_NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "周�
                "曹阳", "彭程", "曾敏", "肖然", "田甜", "董洁", "袁野", "潘辉", "于洋", "蒋文")
 SLOW_AGENTS = np.array([6, 17, 28])  # A07 周婷 (售前咨询), A18 吴昊 (技术支持), A29 郑丽 (售后服务)
 SLOW_FIRST_RESPONSE_FACTOR = 2.0
-SLOW_CSAT_SHIFT = -0.75  # on the latent scale; about -0.6 on the observed 1..5 scale
+SLOW_CSAT_SHIFT = -0.6
 TICKET_CHANNELS = ("电话", "在线客服", "邮件", "微信")
 TICKET_CHANNEL_P = ((0.30, 0.35, 0.10, 0.25), (0.25, 0.35, 0.40, 0.0))  # mainland, overseas
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -92,13 +92,13 @@ PRIORITY_RESOLUTION = np.array([1.3, 1.0, 0.75, 0.5])
 WEEKEND_RESOLUTION = 1.25
 ACTION_RESOLUTION_FACTOR = 0.7  # 售后服务 from 2026-01-01
 ACTION_CSAT_SHIFT = 0.3
-STUCK_P = 0.03  # tickets never resolved
+STUCK_P = 0.045  # tickets never resolved
 SLOW_TICKET_DAYS = 7.0  # a ticket not resolved within this is a bad experience
 CSAT_BASE, CSAT_SAT_LOAD, CSAT_RES_LOAD, CSAT_NOISE = 3.8, 0.45, 0.3, 0.7
 
 # --- churn ----------------------------------------------------------------------------------------------
-CHURN_BASE_HAZARD = 0.10  # per year at latent satisfaction 0
-CHURN_SAT_LOAD = 0.9  # hazard multiplied by exp(-load * latent)
+CHURN_BASE_HAZARD = 0.04  # per year at latent satisfaction 0
+CHURN_SAT_LOAD = 1.7  # hazard multiplied by exp(-load * latent)
 CHURN_BAD_TICKET_P = 0.15  # chance that one bad ticket makes the customer leave
 CHURN_BAD_TICKET_DELAY_DAYS = 21.0  # mean (exponential) delay after the ticket became bad
 
@@ -210,12 +210,13 @@ def _customer_table(rng: np.random.Generator, ids: np.ndarray, region: np.ndarra
     n = len(ids)
     business, overseas = segment == 1, region == OVERSEAS
     industry = np.where(business, np.array(INDUSTRIES, dtype=object)[rng.integers(0, 4, n)], "")
-    zh_names, en_names = np.array(chinese_names(rng, n), object), np.array(english_names(rng, n), object)
+    female = rng.random(n) < 0.48
+    zh_names, en_names = np.array(chinese_names(rng, female), object), np.array(english_names(rng, female), object)
     names = np.where(overseas, en_names, zh_names)
     if business.any():
-        names[business] = company_names(rng, list(industry[business]), overseas[business])
+        names[business] = company_names(rng, list(industry[business]), region[business], overseas[business])
     age = np.clip(np.rint(rng.normal(36.0, 10.0, n)), 18, 75)
-    gender = np.where(rng.random(n) < 0.48, "女", "男")
+    gender = np.where(female, "女", "男")
     u = rng.random(n)
     cum = np.cumsum(np.array(TIER_P), axis=1)[segment]
     tier = np.array(TIERS, dtype=object)[(u[:, None] > cum).sum(axis=1).clip(0, 2)]
@@ -306,7 +307,7 @@ def apply_churn(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame) -> 
 
 
 def ticket_table(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame) -> pd.DataFrame:
-    tk.sort_values("created", kind="stable", inplace=True, ignore_index=True)
+    tk = tk.sort_values("created", kind="stable", ignore_index=True)
     tk["id"] = [f"T{i + 1:06d}" for i in range(len(tk))]
     lang = np.where(tk["english"].to_numpy(), "en", "zh")
     product = DEVICES[rng.integers(0, len(DEVICES), len(tk))]

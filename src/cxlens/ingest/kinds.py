@@ -99,8 +99,10 @@ def _insert_new(target: Target, table: str, key: str, columns: str, select: str,
                 **params: object) -> tuple[int, int]:
     """Insert the staged rows whose natural key is not stored yet. Returns (inserted, already stored)."""
     total = target.scalar("SELECT count(*) FROM stg_records")
-    new = f"FROM stg_records s {joins} WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{key})"
-    inserted = target.scalar(f"SELECT count(*) {new}")
+    empty = target.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) e") == 0
+    new = f"FROM stg_records s {joins}" + ("" if empty else
+                                            f" WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{key})")
+    inserted = total if empty else target.scalar(f"SELECT count(*) {new}")
     if inserted:
         target.execute(f"INSERT INTO {table} (id, {columns}) SELECT nextval('{table}_id_seq'), {select} {new}",
                        **params)

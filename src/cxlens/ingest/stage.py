@@ -46,15 +46,23 @@ def _list(values: Iterable[str]) -> str:
     return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
-def timestamp_sql(v: str) -> str:
-    """Text → UTC timestamp: ISO 8601 with or without offset (naive values are in the session time zone,
-    which the stage sets to the import's time zone), then the other common spreadsheet formats."""
-    return (f"timezone('UTC', coalesce(try_cast({v} AS TIMESTAMPTZ), "
-            f"try_strptime({v}, {_list(DATE_FORMATS)})::TIMESTAMPTZ))")
+_OFFSET = "regexp_matches({v}, '(Z|[+-][0-9][0-9]:?[0-9][0-9])$')"
+
+
+def timestamp_sql(v: str, timezone: str = "UTC") -> str:
+    """Text → UTC timestamp. A value with an offset (``Z``, ``+08:00``) is converted by it; one without is
+    a local time in ``timezone``. ISO 8601 is tried first, then the other common spreadsheet formats."""
+    local = f"coalesce(try_cast({v} AS TIMESTAMP), try_strptime({v}, {_list(DATE_FORMATS)}))"
+    if timezone != "UTC":
+        local = f"timezone('UTC', timezone({literal(timezone)}, {local}))"
+    return (f"CASE WHEN {_OFFSET.format(v=v)} THEN timezone('UTC', try_cast({v} AS TIMESTAMPTZ)) "
+            f"ELSE {local} END")
 
 
 def number_sql(v: str) -> str:
-    return f"try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE)"
+    """Text → number, allowing thousands separators and currency signs (¥1,299.50, 1 299 元)."""
+    return (f"coalesce(try_cast({v} AS DOUBLE), "
+            f"try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE))")
 
 
 def _enum_sql(v: str, fld: Field, extra: dict[str, str]) -> str:
@@ -93,7 +101,8 @@ class Stage:
         self.raw = raw
         self.mapping = mapping
         self.con = duckdb.connect(config={"threads": 2})
-        self.con.execute(f"SET TimeZone = {literal(timezone)}")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.timezone = timezone
         self.con.register("raw_rows", raw.table)
         self.date_format = date_format
         self.checks: list[_Check] = []
@@ -108,9 +117,11 @@ class Stage:
 
     def ts_sql(self, v: str) -> str:
         if self.date_format:
-            return f"timezone('UTC', coalesce(try_strptime({v}, {literal(self.date_format)})::TIMESTAMPTZ, " \
-                   f"try_cast({v} AS TIMESTAMPTZ)))"
-        return timestamp_sql(v)
+            local = f"try_strptime({v}, {literal(self.date_format)})"
+            if self.timezone != "UTC":
+                local = f"timezone('UTC', timezone({literal(self.timezone)}, {local}))"
+            return f"coalesce({local}, {timestamp_sql(v, self.timezone)})"
+        return timestamp_sql(v, self.timezone)
 
     def field_sql(self, fld: Field) -> tuple[str, str]:
         """SQL for the field's typed value and its raw text (NULL when unmapped)."""
@@ -132,13 +143,16 @@ class Stage:
             typed, v = self.field_sql(fld)
             if fld.type == "integer":
                 typed = f"CASE WHEN {number_sql(v)} = floor({number_sql(v)}) THEN {typed} END"
-            cols += [f"{typed} AS {quote(fld.name)}", f"{v} AS {quote('raw_' + fld.name)}"]
+            cols.append(f"{typed} AS {quote(fld.name)}")
+            if fld.type not in ("id", "text"):  # ids and texts are their own raw value
+                cols.append(f"{v} AS {quote('raw_' + fld.name)}")
             self._field_checks(fld)
         self.con.execute(f"CREATE TEMP TABLE parsed AS SELECT {', '.join(cols)} FROM raw_rows")
 
     def _field_checks(self, fld: Field) -> None:
         src = self.mapping.columns.get(fld.name)
-        raw, typed = quote("raw_" + fld.name), quote(fld.name)
+        typed = quote(fld.name)
+        raw = typed if fld.type in ("id", "text") else quote("raw_" + fld.name)
         if fld.required:
             self.check(src or fld.name, None, f"{raw} IS NULL", f"{fld.name} is required but empty")
         if src is None:
@@ -208,15 +222,14 @@ class Stage:
 
         Returns the table and the number of later in-file duplicates dropped."""
         select = ", ".join(columns)
-        self.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE clean AS
-            SELECT {select}, {quote(ROW)} FROM (
-                SELECT *, {key} AS __key FROM {source}
-                WHERE {quote(ROW)} NOT IN (SELECT __row FROM rejected)
-            ) QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL
-        """)
-        kept = int(self.con.execute("SELECT count(*) FROM clean").fetchone()[0])  # type: ignore[index]
-        valid = int(self.con.execute(
-            f"SELECT count(*) FROM {source} WHERE {quote(ROW)} NOT IN (SELECT __row FROM rejected)"
-        ).fetchone()[0])  # type: ignore[index]
-        return self.con.execute(f"SELECT * FROM clean ORDER BY {quote(ROW)}").to_arrow_table(), valid - kept
+        any_rejected = self.con.execute("SELECT count(*) FROM rejected").fetchone() != (0,)
+        valid = f"{source} WHERE {quote(ROW)} NOT IN (SELECT __row FROM rejected)" if any_rejected else source
+        total, distinct = self.con.execute(
+            f"SELECT count(*), count(DISTINCT __key) + count(*) FILTER (WHERE __key IS NULL) "
+            f"FROM (SELECT {key} AS __key FROM {valid})").fetchone()  # type: ignore[misc]
+        dedupe = "" if total == distinct else (
+            f"QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL")
+        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE clean AS SELECT {select}, {quote(ROW)} FROM (
+            SELECT *, {key} AS __key FROM {valid}) {dedupe}""")
+        table = self.con.execute("SELECT * FROM clean").to_arrow_table()
+        return table, int(total) - int(distinct)

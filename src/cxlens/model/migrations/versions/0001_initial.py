@@ -1,6 +1,9 @@
 """Initial schema: customers, surveys, questions, responses, answers, feedback, tickets, agents, orders,
 competitors and the import bookkeeping.
 
+Foreign keys, natural-key uniqueness and secondary indexes of the large record tables exist on PostgreSQL
+only (see ``cxlens.model.tables._pg_only`` for the measured reason).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-29
@@ -190,17 +193,20 @@ def upgrade() -> None:
         sa.Column("import_run_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["competitor_id"], ["competitors.id"], name=op.f("fk_feedback_competitor_id_competitors")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_feedback_customer_id_customers")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_feedback_import_run_id_import_runs")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_feedback_idempotency_key")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_feedback_idempotency_key")).ddl_if(
+            dialect="postgresql"
+        ),
     )
-    op.create_index(op.f("ix_feedback_customer_id"), "feedback", ["customer_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_feedback_customer_id", "feedback", ["customer_id"], unique=False)
     op.create_table(
         "orders",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -217,14 +223,15 @@ def upgrade() -> None:
         sa.Column("import_run_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_orders_import_run_id_import_runs")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
-        sa.UniqueConstraint("external_id", name=op.f("uq_orders_external_id")),
+        sa.UniqueConstraint("external_id", name=op.f("uq_orders_external_id")).ddl_if(dialect="postgresql"),
     )
-    op.create_index(op.f("ix_orders_customer_id"), "orders", ["customer_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_orders_customer_id", "orders", ["customer_id"], unique=False)
     op.create_table(
         "responses",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -241,17 +248,20 @@ def upgrade() -> None:
         sa.Column("import_run_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_responses_customer_id_customers")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_responses_import_run_id_import_runs")
-        ),
-        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], name=op.f("fk_responses_survey_id_surveys")),
+        ).ddl_if(dialect="postgresql"),
+        sa.ForeignKeyConstraint(
+            ["survey_id"], ["surveys.id"], name=op.f("fk_responses_survey_id_surveys")
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_responses")),
         sa.UniqueConstraint(
             "survey_id", "idempotency_key", name=op.f("uq_responses_survey_id_idempotency_key")
-        ),
+        ).ddl_if(dialect="postgresql"),
     )
-    op.create_index(op.f("ix_responses_customer_id"), "responses", ["customer_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_responses_customer_id", "responses", ["customer_id"], unique=False)
     op.create_table(
         "tickets",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -270,17 +280,20 @@ def upgrade() -> None:
         sa.Column("status", sa.Text(), nullable=True),
         sa.Column("csat", sa.Float(), nullable=True),
         sa.Column("import_run_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_tickets_agent_id_agents")),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_tickets_agent_id_agents")).ddl_if(
+            dialect="postgresql"
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_tickets_import_run_id_import_runs")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
-        sa.UniqueConstraint("external_id", name=op.f("uq_tickets_external_id")),
+        sa.UniqueConstraint("external_id", name=op.f("uq_tickets_external_id")).ddl_if(dialect="postgresql"),
     )
-    op.create_index(op.f("ix_tickets_customer_id"), "tickets", ["customer_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_tickets_customer_id", "tickets", ["customer_id"], unique=False)
     op.create_table(
         "questions",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -333,29 +346,37 @@ def upgrade() -> None:
             "value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL",
             name=op.f("ck_answers_has_value"),
         ),
-        sa.ForeignKeyConstraint(["choice_id"], ["choices.id"], name=op.f("fk_answers_choice_id_choices")),
+        sa.ForeignKeyConstraint(
+            ["choice_id"], ["choices.id"], name=op.f("fk_answers_choice_id_choices")
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["question_id"], ["questions.id"], name=op.f("fk_answers_question_id_questions")
-        ),
+        ).ddl_if(dialect="postgresql"),
         sa.ForeignKeyConstraint(
             ["response_id"], ["responses.id"], name=op.f("fk_answers_response_id_responses")
-        ),
+        ).ddl_if(dialect="postgresql"),
     )
-    op.create_index(op.f("ix_answers_response_id"), "answers", ["response_id"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_answers_response_id", "answers", ["response_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_answers_response_id"), table_name="answers")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_answers_response_id", table_name="answers")
     op.drop_table("answers")
     op.drop_table("choices")
     op.drop_table("questions")
-    op.drop_index(op.f("ix_tickets_customer_id"), table_name="tickets")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_tickets_customer_id", table_name="tickets")
     op.drop_table("tickets")
-    op.drop_index(op.f("ix_responses_customer_id"), table_name="responses")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_responses_customer_id", table_name="responses")
     op.drop_table("responses")
-    op.drop_index(op.f("ix_orders_customer_id"), table_name="orders")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_orders_customer_id", table_name="orders")
     op.drop_table("orders")
-    op.drop_index(op.f("ix_feedback_customer_id"), table_name="feedback")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_feedback_customer_id", table_name="feedback")
     op.drop_table("feedback")
     op.drop_table("dimensions")
     op.drop_table("customer_attributes")
