@@ -36,21 +36,26 @@ def make_tickets(path: Path, n: int, seed: int = 7) -> None:
     res_text = np.where(open_, "", np.char.replace(fmt(resolved).astype(str), "T", " "))
     agents = rng.integers(1, 200, n)
     teams = np.array(["售前咨询", "技术支持", "售后服务", "投诉处理"])
-    table = pa.table({
-        "ticket_id": pa.array([f"T{i:08d}" for i in range(n)]),
-        "customer_id": pa.array([f"C{c:06d}" for c in rng.integers(1, 100_000, n)]),
-        "agent_id": pa.array([f"A{a:03d}" for a in agents]),
-        "team": pa.array(teams[agents % 4]),
-        "channel": pa.array(np.array(["电话", "在线客服", "邮件", "微信"])[rng.integers(0, 4, n)]),
-        "priority": pa.array(np.array(["low", "normal", "high", "urgent"])[rng.integers(0, 4, n)]),
-        "subject": pa.array(np.array(["门锁无法联网", "Refund request", "配送延迟", "App crashes on login"])
-                            [rng.integers(0, 4, n)]),
-        "created_at": pa.array(np.char.replace(fmt(created).astype(str), "T", " ")),
-        "first_response_at": pa.array(np.char.replace(fmt(first).astype(str), "T", " ")),
-        "resolved_at": pa.array(res_text),
-        "status": pa.array(np.where(open_, "open", "resolved")),
-        "csat": pa.array(np.where(rng.random(n) < 0.4, "", rng.integers(1, 6, n).astype(str))),
-    })
+    table = pa.table(
+        {
+            "ticket_id": pa.array([f"T{i:08d}" for i in range(n)]),
+            "customer_id": pa.array([f"C{c:06d}" for c in rng.integers(1, 100_000, n)]),
+            "agent_id": pa.array([f"A{a:03d}" for a in agents]),
+            "team": pa.array(teams[agents % 4]),
+            "channel": pa.array(np.array(["电话", "在线客服", "邮件", "微信"])[rng.integers(0, 4, n)]),
+            "priority": pa.array(np.array(["low", "normal", "high", "urgent"])[rng.integers(0, 4, n)]),
+            "subject": pa.array(
+                np.array(["门锁无法联网", "Refund request", "配送延迟", "App crashes on login"])[
+                    rng.integers(0, 4, n)
+                ]
+            ),
+            "created_at": pa.array(np.char.replace(fmt(created).astype(str), "T", " ")),
+            "first_response_at": pa.array(np.char.replace(fmt(first).astype(str), "T", " ")),
+            "resolved_at": pa.array(res_text),
+            "status": pa.array(np.where(open_, "open", "resolved")),
+            "csat": pa.array(np.where(rng.random(n) < 0.4, "", rng.integers(1, 6, n).astype(str))),
+        }
+    )
     pacsv.write_csv(table, path)
 
 
@@ -90,10 +95,14 @@ def main() -> None:
 
         ours = median_time(cxlens_import, args.repeats)
         base = median_time(duckdb_read_csv, args.repeats)
-        print(f"cxlens import: {ours:.2f} s ({n / ours:,.0f} rows/s); duckdb read_csv: {base:.2f} s "
-              f"({n / base:,.0f} rows/s)")
-        print(f"BENCH import_tickets cxlens={n / ours:.0f} baseline={n / base:.0f} unit=rows/s "
-              f"ratio={(n / ours) / (n / base):.3f} n={n}")
+        print(
+            f"cxlens import: {ours:.2f} s ({n / ours:,.0f} rows/s); duckdb read_csv: {base:.2f} s "
+            f"({n / base:,.0f} rows/s)"
+        )
+        print(
+            f"BENCH import_tickets cxlens={n / ours:.0f} baseline={n / base:.0f} unit=rows/s "
+            f"ratio={(n / ours) / (n / base):.3f} n={n}"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -26,13 +26,18 @@ from cxlens.store.summary import summarise
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="cxlens: customer-experience analytics (客户体验分析). Run `cxlens COMMAND --help`.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="cxlens: customer-experience analytics (客户体验分析). Run `cxlens COMMAND --help`.",
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON with stable keys.")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")]
+LangOpt = Annotated[
+    str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")
+]
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
 
 
@@ -60,14 +65,27 @@ def _root(version: Annotated[bool, typer.Option("--version", help="Print the ver
 
 
 @app.command()
-def init(path: DirArg, database_url: Annotated[str | None, typer.Option(
-    help="Keep records in this database (e.g. postgresql+psycopg://…) instead of the folder's DuckDB file.")] = None,
-         as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+def init(
+    path: DirArg,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Keep records in this database (e.g. postgresql+psycopg://…) instead of the folder's DuckDB file."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
     """Create an empty workspace in PATH."""
     try:
         with Workspace.init(path, database_url=database_url) as ws:
-            info = {"ok": True, "workspace": ws.name, "path": str(path), "database": ws.dialect,
-                    "schema_revision": ws.schema_revision()}
+            info = {
+                "ok": True,
+                "workspace": ws.name,
+                "path": str(path),
+                "database": ws.dialect,
+                "schema_revision": ws.schema_revision(),
+            }
     except CxlensError as e:
         raise _fail(e, as_json) from e
     if as_json:
@@ -78,7 +96,15 @@ def init(path: DirArg, database_url: Annotated[str | None, typer.Option(
 
 def _report_table(report: ImportReport, lang: str) -> Table:
     table = Table(title=f"{report.file} → {report.kind}", show_header=False)
-    for key in ("read", "inserted", "updated", "duplicates_in_file", "already_stored", "rejected", "customers_created"):
+    for key in (
+        "read",
+        "inserted",
+        "updated",
+        "duplicates_in_file",
+        "already_stored",
+        "rejected",
+        "customers_created",
+    ):
         value = report.rows_read if key == "read" else getattr(report, key)
         if value or key in ("read", "inserted"):
             table.add_row(label(key, lang), f"{value:,}")
@@ -100,18 +126,25 @@ def _print_report(report: ImportReport, lang: str) -> None:
 @app.command("import")
 def import_(
     path: DirArg,
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, XLSX or XLS file (or a survey YAML with --kind survey).")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV, TSV, XLSX or XLS file (or a survey YAML with --kind survey).")
+    ],
     kind: Annotated[str, typer.Option(help=f"What the file holds: {', '.join(KINDS)} or survey.")],
     format: Annotated[str | None, typer.Option(help="Force the file format: csv, xlsx or xls.")] = None,
-    mapping: Annotated[Path | None, typer.Option(help="Column mapping YAML (default: guessed from the header).")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column mapping YAML (default: guessed from the header).")
+    ] = None,
     survey: Annotated[str | None, typer.Option(help="Survey code, for --kind responses.")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected).")] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of timestamps without an offset.")] = None,
     date_format: Annotated[str | None, typer.Option(help="strptime format for dates, e.g. %d/%m/%Y.")] = None,
-    skip_invalid: Annotated[bool, typer.Option(help="Import the valid rows and report the invalid ones.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the valid rows and report the invalid ones.")
+    ] = False,
     dry_run: Annotated[bool, typer.Option(help="Check everything, store nothing.")] = False,
-    as_json: JsonOpt = False, lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Import FILE into the workspace at PATH, all or nothing; importing it again adds nothing."""
     lang = _lang(lang)
@@ -121,13 +154,32 @@ def import_(
                 report = import_survey(ws, file)
             else:
                 plan = load_mapping(mapping) if mapping else None
-                report = _import_with_progress(ws, file, kind, plan, as_json, survey=survey, format=format,
-                                               sheet=sheet, encoding=encoding, timezone=timezone,
-                                               date_format=date_format, skip_invalid=skip_invalid, dry_run=dry_run)
+                report = _import_with_progress(
+                    ws,
+                    file,
+                    kind,
+                    plan,
+                    as_json,
+                    survey=survey,
+                    format=format,
+                    sheet=sheet,
+                    encoding=encoding,
+                    timezone=timezone,
+                    date_format=date_format,
+                    skip_invalid=skip_invalid,
+                    dry_run=dry_run,
+                )
     except InvalidRowsError as e:
         if as_json:
-            _print_json({"ok": False, "error": "InvalidRowsError", "message": str(e).split("\n", 1)[0],
-                         "rejected": e.rejected_rows, "issues": [vars_issue(i) for i in e.issues]})
+            _print_json(
+                {
+                    "ok": False,
+                    "error": "InvalidRowsError",
+                    "message": str(e).split("\n", 1)[0],
+                    "rejected": e.rejected_rows,
+                    "issues": [vars_issue(i) for i in e.issues],
+                }
+            )
             raise typer.Exit(code=1) from e
         raise _fail(e, False) from e
     except CxlensError as e:
@@ -139,20 +191,34 @@ def import_(
 
 
 def vars_issue(issue: Any) -> dict[str, Any]:
-    return {"file": issue.file, "row": issue.row, "column": issue.column, "value": issue.value,
-            "reason": issue.reason}
+    return {
+        "file": issue.file,
+        "row": issue.row,
+        "column": issue.column,
+        "value": issue.value,
+        "reason": issue.reason,
+    }
 
 
-def _import_with_progress(ws: Workspace, file: Path, kind: str, plan: Mapping | None, quiet: bool,
-                          **options: Any) -> ImportReport:
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, disable=quiet or not err.is_terminal) as bar:
+def _import_with_progress(
+    ws: Workspace, file: Path, kind: str, plan: Mapping | None, quiet: bool, **options: Any
+) -> ImportReport:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    ) as bar:
         task = bar.add_task(f"{file.name}", total=4)
         steps = {"read": 0, "check": 1, "write": 2, "done": 4}
 
         def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, completed=steps[stage] + (done / total if total else 0),
-                       description=f"{file.name}: {stage}")
+            bar.update(
+                task,
+                completed=steps[stage] + (done / total if total else 0),
+                description=f"{file.name}: {stage}",
+            )
 
         return import_file(ws, file, kind, mapping=plan, progress=progress, **options)
 
@@ -163,7 +229,8 @@ def mapping(
     file: Annotated[Path, typer.Argument(help="The file whose header to read.")],
     kind: Annotated[str, typer.Option(help=f"One of {', '.join(KINDS)}.")],
     survey: Annotated[str | None, typer.Option(help="Survey code, for --kind responses.")] = None,
-    as_json: JsonOpt = False, lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Show the column mapping cxlens would use for FILE, as YAML to save, edit and pass to --mapping."""
     lang = _lang(lang)
@@ -174,8 +241,14 @@ def mapping(
     except CxlensError as e:
         raise _fail(e, as_json) from e
     if as_json:
-        _print_json({"ok": True, "mapping": plan.to_dict(), "columns": raw.columns,
-                     "preview": raw.table.slice(0, 5).drop(["__row"]).to_pylist()})
+        _print_json(
+            {
+                "ok": True,
+                "mapping": plan.to_dict(),
+                "columns": raw.columns,
+                "preview": raw.table.slice(0, 5).drop(["__row"]).to_pylist(),
+            }
+        )
         return
     table = Table(label("field", lang), label("column", lang), "e.g.")
     first = raw.table.slice(0, 1).to_pylist()
@@ -210,19 +283,31 @@ def _print_summary(info: dict[str, Any], lang: str) -> None:
         table.add_row(label(name, lang), f"{count:,}", period)
     out.print(table)
     if info["responses_per_survey"]:
-        out.print(f"{label('responses', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["responses_per_survey"].items()))
+        out.print(
+            f"{label('responses', lang)}: "
+            + ", ".join(f"{k} {v:,}" for k, v in info["responses_per_survey"].items())
+        )
     if info["feedback_languages"]:
-        out.print(f"{label('languages', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["feedback_languages"].items()))
-        out.print(f"{label('sources', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["feedback_sources"].items()))
+        out.print(
+            f"{label('languages', lang)}: "
+            + ", ".join(f"{k} {v:,}" for k, v in info["feedback_languages"].items())
+        )
+        out.print(
+            f"{label('sources', lang)}: "
+            + ", ".join(f"{k} {v:,}" for k, v in info["feedback_sources"].items())
+        )
 
 
 @app.command()
 def demo(
-    path: Annotated[Path, typer.Argument(help="Folder for the demo workspace (must not hold one yet).")] = Path("demo"),
+    path: Annotated[
+        Path, typer.Argument(help="Folder for the demo workspace (must not hold one yet).")
+    ] = Path("demo"),
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the workspace.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same company.")] = 2026,
     scale: Annotated[float, typer.Option(help="Multiply every row count (1 = the full demo).")] = 1.0,
-    as_json: JsonOpt = False, lang: LangOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Build the bilingual demo company (极光智能 / Aurora Smart Home) in PATH and summarise it."""
     from cxlens.datasets.build import build_demo
@@ -233,8 +318,10 @@ def demo(
     def on_step(description: str, report: ImportReport) -> None:
         steps.append({"step": description, "inserted": report.inserted, "seconds": round(report.seconds, 2)})
         if not as_json:
-            err.print(f"  {description}: {report.inserted:,} {label('inserted', lang)} ({report.seconds:.1f}s)",
-                      highlight=False)
+            err.print(
+                f"  {description}: {report.inserted:,} {label('inserted', lang)} ({report.seconds:.1f}s)",
+                highlight=False,
+            )
 
     try:
         with build_demo(path, seed=seed, scale=scale, on_step=on_step) as ws:
@@ -246,8 +333,10 @@ def demo(
         return
     _print_summary(info, lang)
     if not no_serve:
-        out.print("The web app is not part of this version yet; the workspace is built. "
-                  "(网页端尚未包含在此版本中;工作区已建好。)")
+        out.print(
+            "The web app is not part of this version yet; the workspace is built. "
+            "(网页端尚未包含在此版本中;工作区已建好。)"
+        )
     out.print(f"`cxlens status {path}` shows this again; the source files are in {path / 'demo-data'}.")
 
 

@@ -64,14 +64,19 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigurationError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from exc
+        raise ConfigurationError(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
+        ) from exc
     return name
 
 
 def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
     """Read the settings: the environment wins over ``.env``, which wins over the defaults."""
     env = dict(os.environ) if environ is None else environ
-    merged = {**_read_dotenv(dotenv or Path(".env")), **{k: v for k, v in env.items() if k.startswith("CXLENS_")}}
+    merged = {
+        **_read_dotenv(dotenv or Path(".env")),
+        **{k: v for k, v in env.items() if k.startswith("CXLENS_")},
+    }
     values = {s.name: merged.get(s.name, s.default) for s in SETTINGS}
     lang = values["CXLENS_LANG"] or ("zh" if env.get("LANG", "").lower().startswith("zh") else "en")
     if lang not in ("zh", "en"):

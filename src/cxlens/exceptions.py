@@ -90,7 +90,7 @@ class SchemaVersionError(WorkspaceError):
     """The workspace's schema is newer than this version of cxlens understands."""
 
 
-class ImportError_(CxlensError):  # noqa: N801 - the builtin ImportError means something else
+class ImportError_(CxlensError):
     """A file could not be imported. Nothing from it was stored."""
 
 

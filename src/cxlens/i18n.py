@@ -35,7 +35,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "column": ("文件列", "file column"),
     "ignored": ("未使用的列", "ignored columns"),
     "attributes": ("客户属性列", "attribute columns"),
-    "same_file": ("该文件此前已导入(批次 {run}),本次未新增重复数据", "this file was imported before (run {run}); nothing was added twice"),
+    "same_file": (
+        "该文件此前已导入(批次 {run}),本次未新增重复数据",
+        "this file was imported before (run {run}); nothing was added twice",
+    ),
     "dry_run": ("试运行:未写入任何数据", "dry run: nothing was stored"),
     "created": ("已创建工作区", "created workspace"),
     "recent_imports": ("最近导入", "recent imports"),

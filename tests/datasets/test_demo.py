@@ -145,12 +145,14 @@ def test_ticket_status_agrees_with_its_times(full: DemoFiles) -> None:
 
 # --- surveys --------------------------------------------------------------------------------------------
 def _check_answers(survey: dict, frame: pd.DataFrame) -> tuple[int, int]:
-    """Check each answered value against its question; return (blank, all) closed-question cells."""
+    """Check each answered value against its question; return (blank, all) optional closed-question cells."""
     blank = cells = 0
     for q in survey["questions"]:
         answers = frame[q["code"]][frame[q["code"]] != ""]
         assert len(answers) > 0, q["code"]
-        if q["type"] != "text":
+        if q.get("required"):
+            assert len(answers) == len(frame), q["code"]
+        elif q["type"] != "text":
             blank, cells = blank + len(frame) - len(answers), cells + len(frame)
         if q["type"] in SCALE_TYPES:
             lo, hi = q["scale"]
@@ -253,8 +255,13 @@ def test_south_china_dip_in_nps_and_complaints(full: DemoFiles) -> None:
     score, q = numbers(r["nps"]), quarter(stamps(r["submitted_at"]))
     south = r["customer_id"].map(region) == "华南"
     dip = south & (q == "2026Q2")
-    assert _nps(score[south & ~dip]) - _nps(score[dip]) > 12
-    assert score[south & ~dip].mean() - score[dip].mean() > 0.3
+    assert _nps(score[south & ~dip]) - _nps(score[dip]) > 10  # planted ~20 points; ~100 respondents: SE ~9
+    # the same dip, with the respondents' latent satisfaction (the truth) taken out: much less noise
+    latent = numbers(r["customer_id"].map(read(full.customers_truth).set_index("customer_id")["latent_satisfaction"]))
+    fit = np.polyfit(latent[~dip], score[~dip], 1)
+    residual = score - np.polyval(fit, latent)
+    assert residual[south & ~dip].mean() - residual[dip].mean() > 0.3
+    assert abs(residual[~south & (q == "2026Q2")].mean()) < 0.2
     fb = feedback(full).merge(read(full.feedback_truth), on="feedback_id")
     complaints = fb[(fb["source_type"] == "complaint") & (fb["aspect"] == "delivery")
                     & (fb["customer_id"].map(region) == "华南")]
@@ -333,8 +340,9 @@ def test_stellar_home_gaps(full: DemoFiles, satisfaction: pd.DataFrame) -> None:
 def test_order_seasonality(full: DemoFiles) -> None:
     per_day = stamps(read(full.orders)["ordered_at"]).dt.floor("D").value_counts()
     typical = per_day.median()
-    for start, end in (("2025-11-05", "2025-11-11"), ("2025-06-12", "2025-06-18"), ("2026-06-12", "2026-06-18")):
-        assert per_day[(per_day.index >= start) & (per_day.index <= end)].mean() > 2 * typical
+    for start, end in (("2024-11-09", "2024-11-11"), ("2025-06-16", "2025-06-18"), ("2025-11-09", "2025-11-11"),
+                       ("2026-06-16", "2026-06-18")):
+        assert per_day[(per_day.index >= start) & (per_day.index <= end)].mean() > 2.5 * typical
     assert per_day[(per_day.index >= "2025-03-01") & (per_day.index < "2025-04-01")].mean() < 1.3 * typical
 
 
@@ -343,7 +351,7 @@ def test_feedback_mix_and_ground_truth(full: DemoFiles) -> None:
     assert 0.15 < (fb["language"] == "en").mean() < 0.25
     competitor = fb["competitor"] != ""
     assert 400 < competitor.sum() < 600 and (fb.loc[competitor, "source_type"] == "review").all()
-    assert set(fb.loc[competitor, "competitor"]) == {"星辰家居", "Stellar Home"}
+    assert set(fb.loc[competitor, "competitor"]) == {"stellar"}  # the benchmark survey's competitor code
     assert (fb.loc[competitor, "customer_id"] == "").all()
     social = fb["source_type"] == "social"
     assert (fb.loc[social, "customer_id"] == "").mean() > 0.8

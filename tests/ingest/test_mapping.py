@@ -10,8 +10,13 @@ from cxlens.ingest.mapping import infer_mapping, load_mapping
 
 def test_chinese_headers_are_recognised() -> None:
     m = infer_mapping(["订单号", "客户编号", "下单时间", "实付金额", "门店", "备注"], "orders")
-    assert m.columns == {"order_id": "订单号", "customer_id": "客户编号", "ordered_at": "下单时间",
-                         "amount": "实付金额", "channel": "门店"}
+    assert m.columns == {
+        "order_id": "订单号",
+        "customer_id": "客户编号",
+        "ordered_at": "下单时间",
+        "amount": "实付金额",
+        "channel": "门店",
+    }
     assert m.ignore == ["备注"]
 
 
@@ -43,8 +48,11 @@ def test_check_names_missing_required_fields_and_columns() -> None:
 
 def test_yaml_mapping_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
-    path.write_text("kind: tickets\ntimezone: Asia/Shanghai\ncolumns:\n  ticket_id: 编号\n  created_at: 时间\n"
-                    "values:\n  status: {处理完毕: resolved}\n", encoding="utf-8")
+    path.write_text(
+        "kind: tickets\ntimezone: Asia/Shanghai\ncolumns:\n  ticket_id: 编号\n  created_at: 时间\n"
+        "values:\n  status: {处理完毕: resolved}\n",
+        encoding="utf-8",
+    )
     m = load_mapping(path)
     assert m.columns == {"ticket_id": "编号", "created_at": "时间"}
     assert m.values == {"status": {"处理完毕": "resolved"}}
@@ -57,12 +65,15 @@ def _save(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("text", "error", "match"), [
-    ("kind: invoices\n", MappingError, "kind"),
-    ("kind: orders\ncolumns: {price: 价格}\n", MappingError, "no field.*price"),
-    ("kind: orders\ntimezone: Mars/Base\n", ConfigurationError, "unknown time zone"),
-    ("- just a list\n", MappingError, "YAML mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "error", "match"),
+    [
+        ("kind: invoices\n", MappingError, "kind"),
+        ("kind: orders\ncolumns: {price: 价格}\n", MappingError, "no field.*price"),
+        ("kind: orders\ntimezone: Mars/Base\n", ConfigurationError, "unknown time zone"),
+        ("- just a list\n", MappingError, "YAML mapping"),
+    ],
+)
 def test_bad_mapping_files_say_why(tmp_path: Path, text: str, error: type[Exception], match: str) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")

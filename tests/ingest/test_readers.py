@@ -16,9 +16,15 @@ def _write(path: Path, text: str, encoding: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("encoding", "expected"), [
-    ("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030"),
-])
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gbk", "gb18030"),
+        ("gb18030", "gb18030"),
+    ],
+)
 def test_encodings_are_detected_from_bytes_not_names(tmp_path: Path, encoding: str, expected: str) -> None:
     path = _write(tmp_path / "utf8_data.csv", ROWS, encoding)  # the name lies on purpose
     assert detect_encoding(path) == expected
@@ -47,12 +53,16 @@ def test_ragged_rows_are_reported_with_their_row(tmp_path: Path) -> None:
     assert raw.table.column("id").to_pylist() == ["1", "3"]
     assert raw.table.column("__row").to_pylist() == [2, 4]
     assert [(i.row, i.reason) for i in raw.issues] == [
-        (3, "has 2 fields but the header has 3"), (5, "has 4 fields but the header has 3")]
+        (3, "has 2 fields but the header has 3"),
+        (5, "has 4 fields but the header has 3"),
+    ]
 
 
 def test_tsv_and_semicolons_are_sniffed(tmp_path: Path) -> None:
     assert read_table(_write(tmp_path / "t.tsv", "a\tb\n1\t2\n", "utf-8")).delimiter == "\t"
-    assert read_table(_write(tmp_path / "s.csv", "a;b\n1;2\n", "utf-8")).table.column("b").to_pylist() == ["2"]
+    assert read_table(_write(tmp_path / "s.csv", "a;b\n1;2\n", "utf-8")).table.column("b").to_pylist() == [
+        "2"
+    ]
 
 
 def test_empty_and_headerless_files_are_refused(tmp_path: Path) -> None:

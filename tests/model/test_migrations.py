@@ -12,16 +12,21 @@ from cxlens.store.workspace import _alembic_config
 
 
 def _columns(conn: sa.Connection) -> dict[tuple[str, str], bool]:
-    rows = conn.execute(sa.text(
-        "SELECT table_name, column_name, is_nullable FROM information_schema.columns "
-        "WHERE table_schema IN ('main', 'public') AND table_name <> 'alembic_version'"
-    )).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT table_name, column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_schema IN ('main', 'public') AND table_name <> 'alembic_version'"
+        )
+    ).all()
     return {(r[0], r[1]): r[2] == "YES" for r in rows}
 
 
 def test_migrated_columns_match_the_model(workspace: Workspace) -> None:
-    declared = {(tbl.name, c.name): bool(c.nullable) and not c.primary_key
-                for tbl in t.metadata.sorted_tables for c in tbl.columns}
+    declared = {
+        (tbl.name, c.name): bool(c.nullable) and not c.primary_key
+        for tbl in t.metadata.sorted_tables
+        for c in tbl.columns
+    }
     with workspace.engine.connect() as conn:
         assert _columns(conn) == declared
 

@@ -55,14 +55,20 @@ def test_second_process_gets_a_clear_lock_error(tmp_path: Path) -> None:
     """DuckDB allows one writing process: the second is told who holds the file, and does not hang."""
     Workspace.init(tmp_path / "w").close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from cxlens.store import Workspace
-            ws = Workspace.open({str(tmp_path / 'w')!r})
+            ws = Workspace.open({str(tmp_path / "w")!r})
             print('ready', flush=True)
             sys.stdin.read()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"

@@ -30,8 +30,12 @@ def build_demo(path: str | Path, *, seed: int = 2026, scale: float = 1.0, on_ste
         files: DemoFiles = generate(Path(path) / "demo-data", seed=seed, scale=scale)
         for survey in files.surveys:
             on_step(f"survey {survey.name}", import_survey(ws, survey))
-        for kind, file in (("customers", files.customers), ("orders", files.orders),
-                           ("tickets", files.tickets), ("feedback", files.feedback)):
+        for kind, file in (
+            ("customers", files.customers),
+            ("orders", files.orders),
+            ("tickets", files.tickets),
+            ("feedback", files.feedback),
+        ):
             on_step(f"{kind} {file.name}", import_file(ws, file, kind))
         for code, file in files.responses.items():
             on_step(f"responses {file.name}", import_file(ws, file, "responses", survey=code))

@@ -42,18 +42,25 @@ SOURCES = {
     "interview": ((("用户访谈",), (1.0,)), (("User interview",), (1.0,))),
 }
 #: competitor reviews: (product, short zh, short en) and sentiment probabilities (positive, negative, neutral)
-STELLAR_PRODUCTS = (("星辰扫地机器人 S9", "扫地机", "robot vacuum"), ("星辰智能门锁 L7", "门锁", "smart lock"),
-                    ("星辰音箱 Nova", "音箱", "speaker"), ("星辰摄像头 E3", "摄像头", "camera"))
+STELLAR_PRODUCTS = (
+    ("星辰扫地机器人 S9", "扫地机", "robot vacuum"),
+    ("星辰智能门锁 L7", "门锁", "smart lock"),
+    ("星辰音箱 Nova", "音箱", "speaker"),
+    ("星辰摄像头 E3", "摄像头", "camera"),
+)
 STELLAR_SENTIMENT_P = {"price": (0.7, 0.1, 0.2), "after_sales": (0.15, 0.7, 0.15), "service": (0.2, 0.6, 0.2)}
 STELLAR_OTHER_SENTIMENT_P = (0.5, 0.3, 0.2)
 COMPETITOR_REVIEWS = 500
+STELLAR_CODE = "stellar"  # the competitor code of the benchmark survey (feedback.competitor holds codes)
 
 
 def _choose(rng: np.random.Generator, options: tuple[str, ...], p: tuple[float, ...], n: int) -> np.ndarray:
     return np.array(options, dtype=object)[rng.choice(len(options), n, p=p)]
 
 
-def _linked_rows(rng: np.random.Generator, cust: Customers, n: int, weight: np.ndarray) -> tuple[np.ndarray, ...]:
+def _linked_rows(
+    rng: np.random.Generator, cust: Customers, n: int, weight: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """``n`` (customer, time) pairs, uniform over active customer time weighted by ``weight``."""
     duration = cust.end - cust.start
     p = duration * weight
@@ -61,7 +68,9 @@ def _linked_rows(rng: np.random.Generator, cust: Customers, n: int, weight: np.n
     return idx, np.floor(cust.start[idx] + rng.uniform(0.0, 1.0, n) * duration[idx])
 
 
-def _dip_complaints(rng: np.random.Generator, cust: Customers, base: int, weight: np.ndarray) -> tuple[np.ndarray, ...]:
+def _dip_complaints(
+    rng: np.random.Generator, cust: Customers, base: int, weight: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """Extra delivery complaints from 华南 customers during the dip: (factor - 1) x the expected base count."""
     duration = cust.end - cust.start
     overlap = np.clip(np.minimum(cust.end, DIP_END) - np.maximum(cust.start, DIP_START), 0.0, None)
@@ -95,10 +104,13 @@ def _aurora_rows(rng: np.random.Generator, cust: Customers, n: int, weights: np.
     t = np.zeros(n)
     for is_complaint in (True, False):
         sel = np.flatnonzero(linked & ((stype == 0) == is_complaint))
-        idx[sel], t[sel] = _linked_rows(rng, cust, len(sel), complaint_weight if is_complaint else np.ones(len(cust.ids)))
+        idx[sel], t[sel] = _linked_rows(
+            rng, cust, len(sel), complaint_weight if is_complaint else np.ones(len(cust.ids))
+        )
     anon = np.flatnonzero(~linked)
-    t[anon] = np.floor(sample_times(rng, weights, np.zeros(len(anon)), np.full(len(anon), T_END),
-                                    np.full(24, 1 / 24)))
+    t[anon] = np.floor(
+        sample_times(rng, weights, np.zeros(len(anon)), np.full(len(anon), T_END), np.full(24, 1 / 24))
+    )
     aspect = np.where(stype == 0, rng.choice(6, n, p=COMPLAINT_ASPECT_P), rng.choice(6, n, p=ASPECT_P))
     extra_idx, extra_t = _dip_complaints(rng, cust, int((stype == 0).sum()), complaint_weight)
     k = len(extra_idx)
@@ -110,12 +122,19 @@ def _aurora_rows(rng: np.random.Generator, cust: Customers, n: int, weights: np.
     sentiment[n:] = "negative"
     english = np.where(idx >= 0, cust.english[np.maximum(idx, 0)], rng.random(len(idx)) < ANONYMOUS_ENGLISH)
     product = DEVICES[rng.integers(0, len(DEVICES), len(idx))]
-    return pd.DataFrame({
-        "cust": idx, "t": t, "stype": stype, "aspect": np.array(ASPECTS, dtype=object)[aspect],
-        "sentiment": sentiment, "english": english, "product": [PRODUCTS[p][0] for p in product],
-        "short": [PRODUCTS[p][4 if en else 3] for p, en in zip(product, english, strict=True)],
-        "competitor": "",
-    })
+    return pd.DataFrame(
+        {
+            "cust": idx,
+            "t": t,
+            "stype": stype,
+            "aspect": np.array(ASPECTS, dtype=object)[aspect],
+            "sentiment": sentiment,
+            "english": english,
+            "product": [PRODUCTS[p][0] for p in product],
+            "short": [PRODUCTS[p][4 if en else 3] for p, en in zip(product, english, strict=True)],
+            "competitor": "",
+        }
+    )
 
 
 def _stellar_rows(rng: np.random.Generator, n: int, weights: np.ndarray) -> pd.DataFrame:
@@ -127,27 +146,39 @@ def _stellar_rows(rng: np.random.Generator, n: int, weights: np.ndarray) -> pd.D
         sentiment[i] = "positive" if u[i] < pos else "negative" if u[i] < pos + neg else "neutral"
     english = rng.random(n) < 0.2
     product = rng.integers(0, len(STELLAR_PRODUCTS), n)
-    return pd.DataFrame({
-        "cust": -1, "t": np.floor(sample_times(rng, weights, np.zeros(n), np.full(n, T_END), np.full(24, 1 / 24))),
-        "stype": SOURCE_TYPES.index("review"), "aspect": aspect, "sentiment": sentiment, "english": english,
-        "product": [STELLAR_PRODUCTS[p][0] for p in product],
-        "short": [STELLAR_PRODUCTS[p][2 if en else 1] for p, en in zip(product, english, strict=True)],
-        "competitor": np.where(english, "Stellar Home", "星辰家居"),
-    })
+    return pd.DataFrame(
+        {
+            "cust": -1,
+            "t": np.floor(sample_times(rng, weights, np.zeros(n), np.full(n, T_END), np.full(24, 1 / 24))),
+            "stype": SOURCE_TYPES.index("review"),
+            "aspect": aspect,
+            "sentiment": sentiment,
+            "english": english,
+            "product": [STELLAR_PRODUCTS[p][0] for p in product],
+            "short": [STELLAR_PRODUCTS[p][2 if en else 1] for p, en in zip(product, english, strict=True)],
+            "competitor": STELLAR_CODE,
+        }
+    )
 
 
 def _rating(rng: np.random.Generator, sentiment: np.ndarray) -> np.ndarray:
     u = rng.random(len(sentiment))
-    return np.select([sentiment == "positive", sentiment == "neutral"],
-                     [np.where(u < 0.7, 5, 4), np.where(u < 0.7, 3, 4)], np.where(u < 0.55, 1, 2)).astype(float)
+    return np.select(
+        [sentiment == "positive", sentiment == "neutral"],
+        [np.where(u < 0.7, 5, 4), np.where(u < 0.7, 3, 4)],
+        np.where(u < 0.55, 1, 2),
+    ).astype(float)
 
 
-def make_feedback(rng: np.random.Generator, cust: Customers, total: int, weights: np.ndarray,
-                  scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_feedback(
+    rng: np.random.Generator, cust: Customers, total: int, weights: np.ndarray, scale: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The feedback table and its ground truth (feedback_id, aspect, sentiment)."""
     n_stellar = min(round(COMPETITOR_REVIEWS * scale), total // 2)
-    fb = pd.concat([_aurora_rows(rng, cust, total - n_stellar, weights), _stellar_rows(rng, n_stellar, weights)],
-                   ignore_index=True)
+    fb = pd.concat(
+        [_aurora_rows(rng, cust, total - n_stellar, weights), _stellar_rows(rng, n_stellar, weights)],
+        ignore_index=True,
+    )
     fb = fb.sort_values("t", kind="stable", ignore_index=True)
     m = len(fb)
     english, stype = fb["english"].to_numpy(dtype=bool), fb["stype"].to_numpy()
@@ -156,8 +187,14 @@ def make_feedback(rng: np.random.Generator, cust: Customers, total: int, weights
     text = np.empty(m, dtype=object)
     for s in ("feedback", "suggest"):
         sel = np.flatnonzero(style == s)
-        text[sel] = compose(rng, list(lang[sel]), list(fb["aspect"].to_numpy()[sel]),
-                            list(fb["sentiment"].to_numpy()[sel]), list(fb["short"].to_numpy()[sel]), style=s)
+        text[sel] = compose(
+            rng,
+            list(lang[sel]),
+            list(fb["aspect"].to_numpy()[sel]),
+            list(fb["sentiment"].to_numpy()[sel]),
+            list(fb["short"].to_numpy()[sel]),
+            style=s,
+        )
     source = np.empty(m, dtype=object)
     for k, name in enumerate(SOURCE_TYPES):
         for en in (False, True):
@@ -168,17 +205,19 @@ def make_feedback(rng: np.random.Generator, cust: Customers, total: int, weights
     rating = np.where(is_review, _rating(rng, fb["sentiment"].to_numpy()), np.nan)
     ids = [f"F{i + 1:06d}" for i in range(m)]
     idx = fb["cust"].to_numpy()
-    table = pd.DataFrame({
-        "feedback_id": ids,
-        "customer_id": np.where(idx >= 0, cust.ids[np.maximum(idx, 0)], ""),
-        "source_type": np.array(SOURCE_TYPES, dtype=object)[stype],
-        "source": source,
-        "collected_at": fmt_time(fb["t"].to_numpy()),
-        "language": lang,
-        "product": fb["product"],
-        "competitor": fb["competitor"],
-        "rating": fmt_int(rating),
-        "text": text,
-    })
+    table = pd.DataFrame(
+        {
+            "feedback_id": ids,
+            "customer_id": np.where(idx >= 0, cust.ids[np.maximum(idx, 0)], ""),
+            "source_type": np.array(SOURCE_TYPES, dtype=object)[stype],
+            "source": source,
+            "collected_at": fmt_time(fb["t"].to_numpy()),
+            "language": lang,
+            "product": fb["product"],
+            "competitor": fb["competitor"],
+            "rating": fmt_int(rating),
+            "text": text,
+        }
+    )
     truth = pd.DataFrame({"feedback_id": ids, "aspect": fb["aspect"], "sentiment": fb["sentiment"]})
     return table, truth

@@ -67,13 +67,61 @@ DIP_DELIVERY_FACTOR = 2.0
 
 # --- service desk ---------------------------------------------------------------------------------------
 TEAMS = ("售前咨询", "技术支持", "售后服务", "投诉处理")
-TICKET_CATEGORIES = ("产品咨询", "价格咨询", "设备连接", "安装调试", "App问题", "退换货", "维修", "物流查询", "投诉")
+TICKET_CATEGORIES = (
+    "产品咨询",
+    "价格咨询",
+    "设备连接",
+    "安装调试",
+    "App问题",
+    "退换货",
+    "维修",
+    "物流查询",
+    "投诉",
+)
 TICKET_CATEGORY_TEAM = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
 TICKET_CATEGORY_P = np.array([0.12, 0.08, 0.14, 0.08, 0.10, 0.12, 0.12, 0.12, 0.12])
-AGENT_NAMES = ("张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "周婷", "赵磊", "黄丽", "吴敏",
-               "徐强", "孙悦", "马超", "朱琳", "胡斌", "郭靖", "何欣", "吴昊", "林涛", "罗佳",
-               "郑凯", "梁雪", "谢晨", "宋雨", "唐宁", "许亮", "韩梅", "冯博", "郑丽", "邓宇",
-               "曹阳", "彭程", "曾敏", "肖然", "田甜", "董洁", "袁野", "潘辉", "于洋", "蒋文")
+AGENT_NAMES = (
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "周婷",
+    "赵磊",
+    "黄丽",
+    "吴敏",
+    "徐强",
+    "孙悦",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭靖",
+    "何欣",
+    "吴昊",
+    "林涛",
+    "罗佳",
+    "郑凯",
+    "梁雪",
+    "谢晨",
+    "宋雨",
+    "唐宁",
+    "许亮",
+    "韩梅",
+    "冯博",
+    "郑丽",
+    "邓宇",
+    "曹阳",
+    "彭程",
+    "曾敏",
+    "肖然",
+    "田甜",
+    "董洁",
+    "袁野",
+    "潘辉",
+    "于洋",
+    "蒋文",
+)
 SLOW_AGENTS = np.array([6, 17, 28])  # A07 周婷 (售前咨询), A18 吴昊 (技术支持), A29 郑丽 (售后服务)
 SLOW_FIRST_RESPONSE_FACTOR = 2.0
 SLOW_CSAT_SHIFT = -0.6
@@ -102,10 +150,62 @@ CHURN_SAT_LOAD = 1.7  # hazard multiplied by exp(-load * latent)
 CHURN_BAD_TICKET_P = 0.15  # chance that one bad ticket makes the customer leave
 CHURN_BAD_TICKET_DELAY_DAYS = 21.0  # mean (exponential) delay after the ticket became bad
 
-ORDER_HOURS = np.array([1.0, 1.0, 1.1, 1.1, 1.0, 0.9, 1.0, 1.1, 1.1, 1.2, 1.3, 1.5,
-                        1.8, 1.9, 1.8, 1.2, 0.5, 0.3, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8])
-TICKET_HOURS = np.array([0.4, 1.2, 1.3, 1.2, 1.1, 0.8, 1.2, 1.3, 1.2, 1.1, 1.0, 0.8,
-                         0.7, 0.6, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2])
+ORDER_HOURS = np.array(
+    [
+        1.0,
+        1.0,
+        1.1,
+        1.1,
+        1.0,
+        0.9,
+        1.0,
+        1.1,
+        1.1,
+        1.2,
+        1.3,
+        1.5,
+        1.8,
+        1.9,
+        1.8,
+        1.2,
+        0.5,
+        0.3,
+        0.2,
+        0.2,
+        0.2,
+        0.3,
+        0.5,
+        0.8,
+    ]
+)
+TICKET_HOURS = np.array(
+    [
+        0.4,
+        1.2,
+        1.3,
+        1.2,
+        1.1,
+        0.8,
+        1.2,
+        1.3,
+        1.2,
+        1.1,
+        1.0,
+        0.8,
+        0.7,
+        0.6,
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+    ]
+)
 ORDER_HOURS, TICKET_HOURS = ORDER_HOURS / ORDER_HOURS.sum(), TICKET_HOURS / TICKET_HOURS.sum()
 
 
@@ -175,8 +275,9 @@ def exposure(weights: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return _cumulative(weights, hi) - _cumulative(weights, lo)
 
 
-def sample_times(rng: np.random.Generator, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                 hours: np.ndarray) -> np.ndarray:
+def sample_times(
+    rng: np.random.Generator, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray, hours: np.ndarray
+) -> np.ndarray:
     """One time per row in ``[lo, hi)``: day density proportional to ``weights``, hour of day from ``hours``."""
     cum = np.concatenate([[0.0], np.cumsum(weights)])
     u = rng.uniform(_cumulative(weights, lo), _cumulative(weights, hi))
@@ -205,13 +306,17 @@ def make_customers(rng: np.random.Generator, n: int) -> Customers:
     return Customers(ids, region, segment, signup, sat, np.full(n, np.inf), table)
 
 
-def _customer_table(rng: np.random.Generator, ids: np.ndarray, region: np.ndarray, segment: np.ndarray,
-                    signup: np.ndarray) -> pd.DataFrame:
+def _customer_table(
+    rng: np.random.Generator, ids: np.ndarray, region: np.ndarray, segment: np.ndarray, signup: np.ndarray
+) -> pd.DataFrame:
     n = len(ids)
     business, overseas = segment == 1, region == OVERSEAS
     industry = np.where(business, np.array(INDUSTRIES, dtype=object)[rng.integers(0, 4, n)], "")
     female = rng.random(n) < 0.48
-    zh_names, en_names = np.array(chinese_names(rng, female), object), np.array(english_names(rng, female), object)
+    zh_names, en_names = (
+        np.array(chinese_names(rng, female), object),
+        np.array(english_names(rng, female), object),
+    )
     names = np.where(overseas, en_names, zh_names)
     if business.any():
         names[business] = company_names(rng, list(industry[business]), region[business], overseas[business])
@@ -220,21 +325,25 @@ def _customer_table(rng: np.random.Generator, ids: np.ndarray, region: np.ndarra
     u = rng.random(n)
     cum = np.cumsum(np.array(TIER_P), axis=1)[segment]
     tier = np.array(TIERS, dtype=object)[(u[:, None] > cum).sum(axis=1).clip(0, 2)]
-    return pd.DataFrame({
-        "customer_id": ids,
-        "name": names,
-        "segment": np.array(SEGMENTS, dtype=object)[segment],
-        "region": np.array(REGIONS, dtype=object)[region],
-        "industry": industry,
-        "signed_up_at": fmt_time(signup),
-        "age": fmt_int(np.where(business, np.nan, age)),
-        "gender": np.where(business, "", gender),
-        "member_tier": tier,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": names,
+            "segment": np.array(SEGMENTS, dtype=object)[segment],
+            "region": np.array(REGIONS, dtype=object)[region],
+            "industry": industry,
+            "signed_up_at": fmt_time(signup),
+            "age": fmt_int(np.where(business, np.nan, age)),
+            "gender": np.where(business, "", gender),
+            "member_tier": tier,
+        }
+    )
 
 
 # --- tickets --------------------------------------------------------------------------------------------
-def make_tickets(rng: np.random.Generator, cust: Customers, total: float, weights: np.ndarray) -> pd.DataFrame:
+def make_tickets(
+    rng: np.random.Generator, cust: Customers, total: float, weights: np.ndarray
+) -> pd.DataFrame:
     """Tickets over each customer's whole life in the window (the caller drops those after churn)."""
     rate = np.exp(-0.25 * cust.sat) * np.where(cust.segment == 1, 1.6, 1.0)
     counts = allocate(rng, rate * exposure(weights, cust.start, np.full(len(rate), T_END)), total)
@@ -243,14 +352,28 @@ def make_tickets(rng: np.random.Generator, cust: Customers, total: float, weight
     created = np.floor(sample_times(rng, weights, cust.start[ci], np.full(m, T_END), TICKET_HOURS))
     south_dip = (cust.region[ci] == SOUTH) & (created >= DIP_START) & (created < DIP_END)
     p_dip = TICKET_CATEGORY_P * np.where(np.array(TICKET_CATEGORIES) == "物流查询", 3.0, 1.0)
-    category = np.where(south_dip, rng.choice(9, m, p=p_dip / p_dip.sum()), rng.choice(9, m, p=TICKET_CATEGORY_P))
+    category = np.where(
+        south_dip, rng.choice(9, m, p=p_dip / p_dip.sum()), rng.choice(9, m, p=TICKET_CATEGORY_P)
+    )
     team = TICKET_CATEGORY_TEAM[category]
     agent = team * 10 + rng.integers(0, 10, m)
     english = cust.english[ci]
-    channel = np.where(english, rng.choice(4, m, p=TICKET_CHANNEL_P[1]), rng.choice(4, m, p=TICKET_CHANNEL_P[0]))
+    channel = np.where(
+        english, rng.choice(4, m, p=TICKET_CHANNEL_P[1]), rng.choice(4, m, p=TICKET_CHANNEL_P[0])
+    )
     priority = rng.choice(4, m, p=PRIORITY_P)
-    tk = pd.DataFrame({"cust": ci, "created": created, "category": category, "team": team, "agent": agent,
-                       "channel": channel, "priority": priority, "english": english})
+    tk = pd.DataFrame(
+        {
+            "cust": ci,
+            "created": created,
+            "category": category,
+            "team": team,
+            "agent": agent,
+            "channel": channel,
+            "priority": priority,
+            "english": english,
+        }
+    )
     _ticket_times(rng, tk)
     _ticket_csat(rng, tk, cust.sat[ci])
     return tk
@@ -261,13 +384,21 @@ def _ticket_times(rng: np.random.Generator, tk: pd.DataFrame) -> None:
     created, team, priority = tk["created"].to_numpy(), tk["team"].to_numpy(), tk["priority"].to_numpy()
     weekend = day_parts(created)[2] >= 5
     slow = np.isin(tk["agent"].to_numpy(), SLOW_AGENTS)
-    fr_median = (FIRST_RESPONSE_MEDIAN_MIN * 60.0 * CHANNEL_FIRST_RESPONSE[tk["channel"].to_numpy()]
-                 * PRIORITY_FIRST_RESPONSE[priority] * np.where(weekend, WEEKEND_FIRST_RESPONSE, 1.0)
-                 * np.where(slow, SLOW_FIRST_RESPONSE_FACTOR, 1.0))
+    fr_median = (
+        FIRST_RESPONSE_MEDIAN_MIN
+        * 60.0
+        * CHANNEL_FIRST_RESPONSE[tk["channel"].to_numpy()]
+        * PRIORITY_FIRST_RESPONSE[priority]
+        * np.where(weekend, WEEKEND_FIRST_RESPONSE, 1.0)
+        * np.where(slow, SLOW_FIRST_RESPONSE_FACTOR, 1.0)
+    )
     first = created + np.ceil(fr_median * np.exp(FIRST_RESPONSE_SIGMA * rng.standard_normal(m)))
-    res_median = (TEAM_RESOLUTION_MEDIAN_H[team] * PRIORITY_RESOLUTION[priority]
-                  * np.where((team == 2) & (created >= ACTION_AT), ACTION_RESOLUTION_FACTOR, 1.0)
-                  * np.where(weekend, WEEKEND_RESOLUTION, 1.0))
+    res_median = (
+        TEAM_RESOLUTION_MEDIAN_H[team]
+        * PRIORITY_RESOLUTION[priority]
+        * np.where((team == 2) & (created >= ACTION_AT), ACTION_RESOLUTION_FACTOR, 1.0)
+        * np.where(weekend, WEEKEND_RESOLUTION, 1.0)
+    )
     z = rng.standard_normal(m)
     resolved = first + np.ceil(res_median * np.exp(RESOLUTION_SIGMA * z) * HOUR)
     stuck = rng.random(m) < STUCK_P
@@ -279,15 +410,20 @@ def _ticket_times(rng: np.random.Generator, tk: pd.DataFrame) -> None:
     u = rng.random(m)
     done = np.isfinite(tk["resolved"].to_numpy())
     closed = done & (tk["resolved"].to_numpy() < T_END - 7 * DAY) & (u < 0.75)
-    tk["status"] = np.where(done, np.where(closed, "closed", "resolved"), np.where(u < 0.6, "open", "pending"))
+    tk["status"] = np.where(
+        done, np.where(closed, "closed", "resolved"), np.where(u < 0.6, "open", "pending")
+    )
 
 
 def _ticket_csat(rng: np.random.Generator, tk: pd.DataFrame, sat: np.ndarray) -> None:
     """Each ticket's experience (shared with the post-ticket survey) and its optional 1..5 CSAT."""
     m = len(tk)
-    experience = (CSAT_SAT_LOAD * sat - CSAT_RES_LOAD * tk["z_res"].to_numpy()
-                  + SLOW_CSAT_SHIFT * tk["slow_agent"].to_numpy()
-                  + ACTION_CSAT_SHIFT * (tk["created"].to_numpy() >= ACTION_AT))
+    experience = (
+        CSAT_SAT_LOAD * sat
+        - CSAT_RES_LOAD * tk["z_res"].to_numpy()
+        + SLOW_CSAT_SHIFT * tk["slow_agent"].to_numpy()
+        + ACTION_CSAT_SHIFT * (tk["created"].to_numpy() >= ACTION_AT)
+    )
     tk["experience"] = experience
     rated = np.isfinite(tk["resolved"].to_numpy()) & (rng.random(m) < 0.63)
     csat = np.clip(np.rint(CSAT_BASE + experience + CSAT_NOISE * rng.standard_normal(m)), 1, 5)
@@ -315,23 +451,25 @@ def ticket_table(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame) ->
     category = np.array(TICKET_CATEGORIES, dtype=object)[tk["category"].to_numpy()]
     subject, description = ticket_texts(rng, list(lang), list(category), short)
     agent = tk["agent"].to_numpy()
-    return pd.DataFrame({
-        "ticket_id": tk["id"],
-        "customer_id": cust.ids[tk["cust"].to_numpy()],
-        "created_at": fmt_time(tk["created"].to_numpy()),
-        "agent_id": [f"A{a + 1:02d}" for a in agent],
-        "agent_name": np.array(AGENT_NAMES, dtype=object)[agent],
-        "team": np.array(TEAMS, dtype=object)[tk["team"].to_numpy()],
-        "channel": np.array(TICKET_CHANNELS, dtype=object)[tk["channel"].to_numpy()],
-        "priority": np.array(PRIORITIES, dtype=object)[tk["priority"].to_numpy()],
-        "category": category,
-        "subject": subject,
-        "description": description,
-        "first_response_at": fmt_time(tk["first"].to_numpy()),
-        "resolved_at": fmt_time(tk["resolved"].to_numpy()),
-        "status": tk["status"],
-        "csat": fmt_int(tk["csat"].to_numpy()),
-    })
+    return pd.DataFrame(
+        {
+            "ticket_id": tk["id"],
+            "customer_id": cust.ids[tk["cust"].to_numpy()],
+            "created_at": fmt_time(tk["created"].to_numpy()),
+            "agent_id": [f"A{a + 1:02d}" for a in agent],
+            "agent_name": np.array(AGENT_NAMES, dtype=object)[agent],
+            "team": np.array(TEAMS, dtype=object)[tk["team"].to_numpy()],
+            "channel": np.array(TICKET_CHANNELS, dtype=object)[tk["channel"].to_numpy()],
+            "priority": np.array(PRIORITIES, dtype=object)[tk["priority"].to_numpy()],
+            "category": category,
+            "subject": subject,
+            "description": description,
+            "first_response_at": fmt_time(tk["first"].to_numpy()),
+            "resolved_at": fmt_time(tk["resolved"].to_numpy()),
+            "status": tk["status"],
+            "csat": fmt_int(tk["csat"].to_numpy()),
+        }
+    )
 
 
 # --- orders ---------------------------------------------------------------------------------------------
@@ -352,19 +490,33 @@ def make_orders(rng: np.random.Generator, cust: Customers, total: float, weights
         product[sel] = members[(pick[sel] * len(members)).astype(np.int64)]
     business, overseas = cust.segment[ci] == 1, cust.english[ci]
     quantity = np.where(business, 1 + rng.geometric(0.25, m), rng.choice([1, 2, 3], m, p=[0.85, 0.12, 0.03]))
-    channel = np.where(overseas, rng.choice(4, m, p=[0.9, 0.0, 0.0, 0.1]),
-                       np.where(business, rng.choice(4, m, p=[0.5, 0.0, 0.3, 0.2]),
-                                rng.choice(4, m, p=[0.25, 0.35, 0.30, 0.10])))
+    channel = np.where(
+        overseas,
+        rng.choice(4, m, p=[0.9, 0.0, 0.0, 0.1]),
+        np.where(
+            business, rng.choice(4, m, p=[0.5, 0.0, 0.3, 0.2]), rng.choice(4, m, p=[0.25, 0.35, 0.30, 0.10])
+        ),
+    )
     return _order_table(rng, cust, ci, ordered, product, quantity, channel)
 
 
-def _order_table(rng: np.random.Generator, cust: Customers, ci: np.ndarray, ordered: np.ndarray,
-                 product: np.ndarray, quantity: np.ndarray, channel: np.ndarray) -> pd.DataFrame:
+def _order_table(
+    rng: np.random.Generator,
+    cust: Customers,
+    ci: np.ndarray,
+    ordered: np.ndarray,
+    product: np.ndarray,
+    quantity: np.ndarray,
+    channel: np.ndarray,
+) -> pd.DataFrame:
     m = len(ci)
     month, dom, _ = day_parts(ordered)
     u = rng.random(m)
-    promo = np.where((month == 11) & (dom <= 11) & (u < 0.85), 1,
-                     np.where((month == 6) & (dom <= 18) & (u < 0.85), 2, np.where((dom == 8) & (u < 0.6), 3, 0)))
+    promo = np.where(
+        (month == 11) & (dom <= 11) & (u < 0.85),
+        1,
+        np.where((month == 6) & (dom <= 18) & (u < 0.85), 2, np.where((dom == 8) & (u < 0.6), 3, 0)),
+    )
     price = np.array([p[2] for p in PRODUCTS])[product]
     coupon = np.where(rng.random(m) < 0.3, rng.uniform(0.9, 1.0, m), 1.0)
     amount = np.round(price * quantity * np.array(PROMO_DISCOUNT)[promo] * coupon, 2)
@@ -374,18 +526,20 @@ def _order_table(rng: np.random.Generator, cust: Customers, ci: np.ndarray, orde
     dip = (cust.region[ci] == SOUTH) & (ordered >= DIP_START) & (ordered < DIP_END)
     fulfilled = ordered + np.floor(days * np.where(dip, DIP_DELIVERY_FACTOR, 1.0) * DAY)
     fulfilled = np.where((fulfilled < T_END) & (rng.random(m) >= 0.015), fulfilled, np.nan)
-    return pd.DataFrame({
-        "order_id": [f"O{i + 1:07d}" for i in range(m)],
-        "customer_id": cust.ids[ci],
-        "ordered_at": fmt_time(ordered),
-        "fulfilled_at": fmt_time(fulfilled),
-        "amount": fmt_decimal(amount),
-        "product": np.array([p[0] for p in PRODUCTS], dtype=object)[product],
-        "category": np.array(CATEGORIES, dtype=object)[np.array([p[1] for p in PRODUCTS])[product]],
-        "quantity": fmt_int(quantity.astype(float)),
-        "channel": np.array(ORDER_CHANNELS, dtype=object)[channel],
-        "promotion": np.array(PROMOTIONS, dtype=object)[promo],
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [f"O{i + 1:07d}" for i in range(m)],
+            "customer_id": cust.ids[ci],
+            "ordered_at": fmt_time(ordered),
+            "fulfilled_at": fmt_time(fulfilled),
+            "amount": fmt_decimal(amount),
+            "product": np.array([p[0] for p in PRODUCTS], dtype=object)[product],
+            "category": np.array(CATEGORIES, dtype=object)[np.array([p[1] for p in PRODUCTS])[product]],
+            "quantity": fmt_int(quantity.astype(float)),
+            "channel": np.array(ORDER_CHANNELS, dtype=object)[channel],
+            "promotion": np.array(PROMOTIONS, dtype=object)[promo],
+        }
+    )
 
 
 # --- formatting -----------------------------------------------------------------------------------------

@@ -7,4 +7,12 @@ from cxlens.ingest.mapping import Mapping, infer_mapping, load_mapping
 from cxlens.ingest.readers import read_table
 from cxlens.ingest.report import ImportReport
 
-__all__ = ["ImportReport", "Mapping", "import_file", "import_survey", "infer_mapping", "load_mapping", "read_table"]
+__all__ = [
+    "ImportReport",
+    "Mapping",
+    "import_file",
+    "import_survey",
+    "infer_mapping",
+    "load_mapping",
+    "read_table",
+]

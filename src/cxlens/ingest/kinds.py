@@ -26,22 +26,29 @@ class Written:
 
 
 _KEYS: dict[Kind, str] = {
-    "customers": "customer_id", "orders": "order_id", "tickets": "ticket_id", "feedback": "__idempotency_key",
+    "customers": "customer_id",
+    "orders": "order_id",
+    "tickets": "ticket_id",
+    "feedback": "__idempotency_key",
 }
 _CJK = "regexp_matches(text, '[\\x{4e00}-\\x{9fff}]')"
 
 
 def _feedback_key() -> str:
-    return ("CASE WHEN feedback_id IS NOT NULL THEN 'id:' || source_type || ':' || coalesce(source, '') || ':' "
-            "|| feedback_id ELSE 'h:' || md5(concat_ws(chr(31), source_type, coalesce(source, ''), "
-            "coalesce(customer_id, ''), strftime(collected_at, '%Y-%m-%dT%H:%M:%S'), text)) END")
+    return (
+        "CASE WHEN feedback_id IS NOT NULL THEN 'id:' || source_type || ':' || coalesce(source, '') || ':' "
+        "|| feedback_id ELSE 'h:' || md5(concat_ws(chr(31), source_type, coalesce(source, ''), "
+        "coalesce(customer_id, ''), strftime(collected_at, '%Y-%m-%dT%H:%M:%S'), text)) END"
+    )
 
 
 def stage_records(stage: Stage, kind: Kind) -> Staged:
     """Type and check the rows of one file of ``kind`` (anything but responses)."""
     stage.parse(kind)
     if kind == "tickets":
-        stage.order_check("first_response_at", "created_at", "first response is before the ticket was created")
+        stage.order_check(
+            "first_response_at", "created_at", "first response is before the ticket was created"
+        )
         stage.order_check("resolved_at", "created_at", "resolved before the ticket was created")
         stage.range_check("csat", 0, 10)
     elif kind == "orders":
@@ -61,7 +68,9 @@ def stage_records(stage: Stage, kind: Kind) -> Staged:
     tables = {"stg_records": clean}
     if kind == "customers" and stage.mapping.attributes:
         tables["stg_attributes"] = _stage_attributes(stage)
-    return Staged(tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total)
+    return Staged(
+        tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total
+    )
 
 
 def _stage_attributes(stage: Stage) -> object:
@@ -72,7 +81,7 @@ def _stage_attributes(stage: Stage) -> object:
         for a in stage.mapping.attributes
     ]
     return stage.con.execute(f"""
-        WITH a AS ({' UNION ALL '.join(parts)}),
+        WITH a AS ({" UNION ALL ".join(parts)}),
         typed AS (SELECT *, try_cast(value_text AS DOUBLE) AS value_number,
                   timezone('UTC', try_cast(value_text AS TIMESTAMPTZ)) AS value_date
                   FROM a WHERE value_text IS NOT NULL)
@@ -89,23 +98,29 @@ def ensure_customers(target: Target, relation: str, run_id: int, now: datetime) 
                   WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_id)"""
     created = target.scalar(f"SELECT count(*) {missing}")
     if created:
-        target.execute(f"""INSERT INTO customers (id, external_id, created_at, import_run_id)
+        target.execute(
+            f"""INSERT INTO customers (id, external_id, created_at, import_run_id)
                            SELECT nextval('customers_id_seq'), s.customer_id, :now, :run {missing}""",
-                       now=now, run=run_id)
+            now=now,
+            run=run_id,
+        )
     return created
 
 
-def _insert_new(target: Target, table: str, key: str, columns: str, select: str, joins: str = "",
-                **params: object) -> tuple[int, int]:
+def _insert_new(
+    target: Target, table: str, key: str, columns: str, select: str, joins: str = "", **params: object
+) -> tuple[int, int]:
     """Insert the staged rows whose natural key is not stored yet. Returns (inserted, already stored)."""
     total = target.scalar("SELECT count(*) FROM stg_records")
     empty = target.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) e") == 0
-    new = f"FROM stg_records s {joins}" + ("" if empty else
-                                            f" WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{key})")
+    new = f"FROM stg_records s {joins}" + (
+        "" if empty else f" WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{key})"
+    )
     inserted = total if empty else target.scalar(f"SELECT count(*) {new}")
     if inserted:
-        target.execute(f"INSERT INTO {table} (id, {columns}) SELECT nextval('{table}_id_seq'), {select} {new}",
-                       **params)
+        target.execute(
+            f"INSERT INTO {table} (id, {columns}) SELECT nextval('{table}_id_seq'), {select} {new}", **params
+        )
     return inserted, total - inserted
 
 
@@ -118,32 +133,47 @@ def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Wri
     cust = "LEFT JOIN customers c ON c.external_id = s.customer_id"
     if kind == "orders":
         out.inserted, out.already_stored = _insert_new(
-            target, "orders", "external_id = s.order_id",
+            target,
+            "orders",
+            "external_id = s.order_id",
             "external_id, customer_id, ordered_at, fulfilled_at, amount, quantity, product, category, channel, "
             "promotion, import_run_id",
             "s.order_id, c.id, s.ordered_at, s.fulfilled_at, CAST(s.amount AS DECIMAL(18, 2)), s.quantity, s.product, "
-            "s.category, s.channel, s.promotion, :run", cust, run=run_id)
+            "s.category, s.channel, s.promotion, :run",
+            cust,
+            run=run_id,
+        )
     elif kind == "tickets":
         _ensure_agents(target)
         out.inserted, out.already_stored = _insert_new(
-            target, "tickets", "external_id = s.ticket_id",
+            target,
+            "tickets",
+            "external_id = s.ticket_id",
             "external_id, customer_id, agent_id, team, channel, priority, category, subject, description, "
             "created_at, first_response_at, resolved_at, status, csat, import_run_id",
             "s.ticket_id, c.id, g.id, s.team, s.channel, s.priority, s.category, s.subject, s.description, "
             "s.created_at, s.first_response_at, s.resolved_at, coalesce(s.status, CASE WHEN s.resolved_at IS "
             "NOT NULL THEN 'resolved' ELSE 'open' END), s.csat, :run",
-            cust + " LEFT JOIN agents g ON g.external_id = coalesce(s.agent_id, s.agent_name)", run=run_id)
+            cust + " LEFT JOIN agents g ON g.external_id = coalesce(s.agent_id, s.agent_name)",
+            run=run_id,
+        )
     elif kind == "feedback":
         target.execute("""INSERT INTO competitors (id, code)
-            SELECT nextval('competitors_id_seq'), s.competitor FROM (SELECT DISTINCT competitor FROM stg_records
-            WHERE competitor IS NOT NULL) s WHERE NOT EXISTS (SELECT 1 FROM competitors k WHERE k.code = s.competitor)""")
+            SELECT nextval('competitors_id_seq'), s.competitor
+            FROM (SELECT DISTINCT competitor FROM stg_records WHERE competitor IS NOT NULL) s
+            WHERE NOT EXISTS (SELECT 1 FROM competitors k WHERE k.code = s.competitor)""")
         out.inserted, out.already_stored = _insert_new(
-            target, "feedback", "idempotency_key = s.__idempotency_key",
+            target,
+            "feedback",
+            "idempotency_key = s.__idempotency_key",
             "idempotency_key, external_id, source_type, source, customer_id, competitor_id, collected_at, "
             "created_at, language, text, rating, product, import_run_id",
             "s.__idempotency_key, s.feedback_id, s.source_type, s.source, c.id, k.id, s.collected_at, :now, "
             "s.language, s.text, s.rating, s.product, :run",
-            cust + " LEFT JOIN competitors k ON k.code = s.competitor", run=run_id, now=now)
+            cust + " LEFT JOIN competitors k ON k.code = s.competitor",
+            run=run_id,
+            now=now,
+        )
     return out
 
 
@@ -161,18 +191,27 @@ _CUSTOMER_FIELDS = ("name", "segment", "region", "industry", "signed_up_at")
 def _write_customers(target: Target, run_id: int, now: datetime) -> Written:
     out = Written()
     out.inserted, existing = _insert_new(
-        target, "customers", "external_id = s.customer_id",
+        target,
+        "customers",
+        "external_id = s.customer_id",
         f"external_id, {', '.join(_CUSTOMER_FIELDS)}, created_at, import_run_id",
-        f"s.customer_id, {', '.join('s.' + f for f in _CUSTOMER_FIELDS)}, :now, :run", now=now, run=run_id)
+        f"s.customer_id, {', '.join('s.' + f for f in _CUSTOMER_FIELDS)}, :now, :run",
+        now=now,
+        run=run_id,
+    )
+
     def changed(alias: str) -> str:
-        return " OR ".join(f"(s.{f} IS NOT NULL AND s.{f} IS DISTINCT FROM {alias}.{f})" for f in _CUSTOMER_FIELDS)
+        return " OR ".join(
+            f"(s.{f} IS NOT NULL AND s.{f} IS DISTINCT FROM {alias}.{f})" for f in _CUSTOMER_FIELDS
+        )
 
     out.updated = target.scalar(
-        f"SELECT count(*) FROM stg_records s JOIN customers c ON c.external_id = s.customer_id WHERE {changed('c')}")
+        f"SELECT count(*) FROM stg_records s JOIN customers c ON c.external_id = s.customer_id WHERE {changed('c')}"
+    )
     if out.updated:
         sets = ", ".join(f"{f} = coalesce(s.{f}, customers.{f})" for f in _CUSTOMER_FIELDS)
         target.execute(f"""UPDATE customers SET {sets} FROM stg_records s
-                           WHERE customers.external_id = s.customer_id AND ({changed('customers')})""")
+                           WHERE customers.external_id = s.customer_id AND ({changed("customers")})""")
     out.already_stored = existing - out.updated
     return out
 

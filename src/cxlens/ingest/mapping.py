@@ -22,7 +22,8 @@ place; ``cxlens import --dry-run`` shows that guess before anything is stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping as AbcMapping
+from collections.abc import Iterable
+from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,10 @@ class Mapping:
         used = {**self.columns, **self.questions}
         missing = sorted({src for src in used.values() if src not in present})
         if missing:
-            raise MappingError(f"{file}: the mapping names columns that are not in the file: "
-                               f"{', '.join(missing)}; the file has: {', '.join(sorted(present))}")
+            raise MappingError(
+                f"{file}: the mapping names columns that are not in the file: "
+                f"{', '.join(missing)}; the file has: {', '.join(sorted(present))}"
+            )
         required = [f.name for f in FIELDS[self.kind] if f.required and f.name not in self.columns]
         if required:
             raise MappingError(
@@ -98,7 +101,9 @@ def mapping_from_dict(data: AbcMapping[str, Any], where: str = "mapping") -> Map
     columns = _as_str_dict(data.get("columns"), f"{where}: columns")
     unknown = sorted(set(columns) - known)
     if unknown:
-        raise MappingError(f"{where}: {kind} has no field(s) {', '.join(unknown)}; fields are {', '.join(sorted(known))}")
+        raise MappingError(
+            f"{where}: {kind} has no field(s) {', '.join(unknown)}; fields are {', '.join(sorted(known))}"
+        )
     values = {str(k): _as_str_dict(v, f"{where}: values.{k}") for k, v in (data.get("values") or {}).items()}
     tz = data.get("timezone")
     return Mapping(
@@ -125,8 +130,9 @@ def load_mapping(path: str | Path) -> Mapping:
     return mapping_from_dict(data, str(p))
 
 
-def infer_mapping(header: Iterable[str], kind: Kind, *, question_codes: Iterable[str] = (),
-                  survey: str | None = None) -> Mapping:
+def infer_mapping(
+    header: Iterable[str], kind: Kind, *, question_codes: Iterable[str] = (), survey: str | None = None
+) -> Mapping:
     """Guess a mapping from a file's column names (Chinese or English synonyms, case and punctuation
     ignored). Each column feeds at most one field. A column named exactly like a survey question is that
     question's; fields are then matched in declaration order, so a required field wins a contested column."""
@@ -136,17 +142,17 @@ def infer_mapping(header: Iterable[str], kind: Kind, *, question_codes: Iterable
         by_norm.setdefault(normalise_header(col), col)
     questions: dict[str, str] = {}
     for code in question_codes:  # a column named exactly like a question is that question's
-        col = by_norm.get(normalise_header(code))
-        if col is not None:
-            questions[code] = col
+        found = by_norm.get(normalise_header(code))
+        if found is not None:
+            questions[code] = found
     taken: set[str] = set(questions.values())
     columns: dict[str, str] = {}
     for fld in FIELDS[kind]:
         for synonym in (fld.name, *fld.synonyms):
-            col = by_norm.get(normalise_header(synonym))
-            if col is not None and col not in taken:
-                columns[fld.name] = col
-                taken.add(col)
+            match = by_norm.get(normalise_header(synonym))
+            if match is not None and match not in taken:
+                columns[fld.name] = match
+                taken.add(match)
                 break
     rest = [c for c in header if c not in taken]
     attributes = rest if kind == "customers" else []

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -86,7 +87,11 @@ def _mostly_cjk(path: Path, encoding: str) -> bool:
     wide = [ch for ch in sample if ord(ch) > 127]
     if not wide:
         return True
-    cjk = sum(1 for ch in wide if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f")
+    cjk = sum(
+        1
+        for ch in wide
+        if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
+    )
     return cjk / len(wide) >= 0.8
 
 
@@ -115,14 +120,19 @@ def detect_encoding(path: Path) -> str:
 def _undecodable(path: Path, encoding: str, offset: int) -> ReadError:
     with path.open("rb") as fh:
         line = fh.read(offset).count(b"\n") + 1
-    issue = Issue(path.name, line, None, None, f"byte at offset {offset} is not valid {encoding}, GB18030 or cp1252")
+    issue = Issue(
+        path.name, line, None, None, f"byte at offset {offset} is not valid {encoding}, GB18030 or cp1252"
+    )
     return ReadError(f"{issue}; save the file as UTF-8 (or GBK) and try again", issue)
 
 
 def _transcode(path: Path, encoding: str) -> Path:
     """Copy a non-UTF-8 file into a temporary UTF-8 file (streamed, constant memory)."""
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="cxlens-")
-    with path.open("r", encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+    with (
+        path.open("r", encoding=encoding, newline="") as src,
+        os.fdopen(fd, "w", encoding="utf-8", newline="") as dst,
+    ):
         while chunk := src.read(_CHUNK):
             dst.write(chunk)
     return Path(name)
@@ -147,8 +157,10 @@ def _header_names(cells: list[str], file: str) -> list[str]:
             seen[name] = 1
         names.append(name)
     if not names or all(n.startswith("column_") for n in names):
-        raise ReadError(f"{file}: the first row is empty; it must hold the column names",
-                        Issue(file, 1, None, None, "no header row"))
+        raise ReadError(
+            f"{file}: the first row is empty; it must hold the column names",
+            Issue(file, 1, None, None, "no header row"),
+        )
     return names
 
 
@@ -167,10 +179,15 @@ def _read_csv_fast(utf8: Path, names: list[str], delimiter: str) -> pa.Table:
         utf8,
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
         parse_options=pacsv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            delimiter=delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
         ),
     )
     if ragged:
@@ -193,8 +210,11 @@ def _read_csv_exact(utf8: Path, names: list[str], delimiter: str, file: str) -> 
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
             if len(record) != len(names):
-                issues.append(Issue(file, number, None, None,
-                                    f"has {len(record)} fields but the header has {len(names)}"))
+                issues.append(
+                    Issue(
+                        file, number, None, None, f"has {len(record)} fields but the header has {len(names)}"
+                    )
+                )
                 continue
             for col, value in zip(columns, record, strict=True):
                 col.append(value)
@@ -211,12 +231,15 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTab
         with utf8.open("r", encoding="utf-8-sig", newline="") as fh:
             sample = fh.read(1 << 16)
         if not sample.strip():
-            raise ReadError(f"{path.name}: the file is empty", Issue(path.name, None, None, None, "empty file"))
+            raise ReadError(
+                f"{path.name}: the file is empty", Issue(path.name, None, None, None, "empty file")
+            )
         delim = delimiter or _sniff_delimiter(sample)
         header = next(csv.reader(io.StringIO(sample), delimiter=delim))
         names = _header_names(header, path.name)
+        issues: list[Issue] = []
         try:
-            table, issues = _read_csv_fast(utf8, names, delim), []
+            table = _read_csv_fast(utf8, names, delim)
         except (_BadRow, pa.ArrowInvalid):
             table, issues = _read_csv_exact(utf8, names, delim, path.name)
         return RawTable(path.name, "csv", table, enc, delim, issues)
@@ -253,7 +276,8 @@ def _sheet_rows(path: Path, sheet: str | None) -> tuple[Iterator[list[object]], 
         raise ReadError(f"{path.name}: no sheet named {sheet!r}; sheets are {', '.join(names)}")
     ws = book.get_sheet_by_name(sheet or names[0])
     # without skipping the empty area, rows start at A1, so list index + 1 is the sheet's row number
-    return iter(ws.to_python(skip_empty_area=False)), 0
+    rows: list[Any] = ws.to_python(skip_empty_area=False)
+    return iter(rows), 0
 
 
 def _read_excel(path: Path, fmt: str, sheet: str | None) -> RawTable:
@@ -284,8 +308,14 @@ def _read_excel(path: Path, fmt: str, sheet: str | None) -> RawTable:
 FORMATS = ("csv", "xlsx", "xls")
 
 
-def read_table(path: str | Path, *, format: str | None = None, sheet: str | None = None,
-               encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+def read_table(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RawTable:
     """Read ``path`` (CSV, TSV, XLSX or XLS, detected from its bytes unless ``format`` says) as strings.
 
     Rows whose number of fields differs from the header's are left out and reported in ``issues``.

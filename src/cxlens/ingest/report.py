@@ -36,13 +36,26 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file, "kind": self.kind, "format": self.format, "encoding": self.encoding,
-            "rows_read": self.rows_read, "inserted": self.inserted, "updated": self.updated,
-            "duplicates_in_file": self.duplicates_in_file, "already_stored": self.already_stored,
-            "rejected": self.rejected, "customers_created": self.customers_created,
+            "file": self.file,
+            "kind": self.kind,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows_read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "duplicates_in_file": self.duplicates_in_file,
+            "already_stored": self.already_stored,
+            "rejected": self.rejected,
+            "customers_created": self.customers_created,
             "issue_count": self.issue_count,
-            "issues": [{"file": i.file, "row": i.row, "column": i.column, "value": i.value, "reason": i.reason}
-                       for i in self.issues],
-            "ignored_columns": self.ignored_columns, "mapping": self.mapping, "run_id": self.run_id,
-            "same_file_as_run": self.same_file_as_run, "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
+            "issues": [
+                {"file": i.file, "row": i.row, "column": i.column, "value": i.value, "reason": i.reason}
+                for i in self.issues
+            ],
+            "ignored_columns": self.ignored_columns,
+            "mapping": self.mapping,
+            "run_id": self.run_id,
+            "same_file_as_run": self.same_file_as_run,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
         }

@@ -26,17 +26,25 @@ def load_questions(conn: sa.Connection, survey_code: str) -> tuple[int, pa.Table
     survey_id = conn.execute(sa.select(t.surveys.c.id).where(t.surveys.c.code == survey_code)).scalar()
     if survey_id is None:
         known = ", ".join(conn.execute(sa.select(t.surveys.c.code).order_by(t.surveys.c.code)).scalars())
-        raise MappingError(f"no survey {survey_code!r} in this workspace (surveys: {known or 'none'}); import its "
-                           "definition first with `cxlens import DIR survey.yaml --kind survey`")
+        raise MappingError(
+            f"no survey {survey_code!r} in this workspace (surveys: {known or 'none'}); import its "
+            "definition first with `cxlens import DIR survey.yaml --kind survey`"
+        )
     q = t.questions
-    rows = conn.execute(sa.select(q.c.id, q.c.code, q.c.type, q.c.scale_min, q.c.scale_max, q.c.required)
-                        .where(q.c.survey_id == survey_id).order_by(q.c.position)).all()
-    questions = pa.table({
-        "code": [r.code for r in rows], "type": [r.type for r in rows],
-        "smin": pa.array([r.scale_min for r in rows], pa.float64()),
-        "smax": pa.array([r.scale_max for r in rows], pa.float64()),
-        "required": [bool(r.required) for r in rows],
-    })
+    rows = conn.execute(
+        sa.select(q.c.id, q.c.code, q.c.type, q.c.scale_min, q.c.scale_max, q.c.required)
+        .where(q.c.survey_id == survey_id)
+        .order_by(q.c.position)
+    ).all()
+    questions = pa.table(
+        {
+            "code": [r.code for r in rows],
+            "type": [r.type for r in rows],
+            "smin": pa.array([r.scale_min for r in rows], pa.float64()),
+            "smax": pa.array([r.scale_max for r in rows], pa.float64()),
+            "required": [bool(r.required) for r in rows],
+        }
+    )
     c, x = t.choices, t.texts
     labels = conn.execute(
         sa.select(q.c.code.label("qcode"), c.c.code, x.c.text)
@@ -46,22 +54,31 @@ def load_questions(conn: sa.Connection, survey_code: str) -> tuple[int, pa.Table
     ).all()
     pairs = {(r.qcode, r.code, r.code.lower()) for r in labels}
     pairs |= {(r.qcode, r.code, r.text.strip().lower()) for r in labels if r.text}
-    choices = pa.table({"qcode": [p[0] for p in pairs], "choice": [p[1] for p in pairs], "label": [p[2] for p in pairs]},
-                       schema=pa.schema([("qcode", pa.string()), ("choice", pa.string()), ("label", pa.string())]))
+    choices = pa.table(
+        {"qcode": [p[0] for p in pairs], "choice": [p[1] for p in pairs], "label": [p[2] for p in pairs]},
+        schema=pa.schema([("qcode", pa.string()), ("choice", pa.string()), ("label", pa.string())]),
+    )
     return int(survey_id), questions, choices
 
 
 def _long_answers(stage: Stage, questions: pa.Table) -> None:
     qmap = stage.mapping.questions
     if not qmap:
-        raise MappingError(f"{stage.raw.file}: no column matches a question code of survey {stage.mapping.survey!r}; "
-                           "name them under `questions:` in a mapping file")
+        raise MappingError(
+            f"{stage.raw.file}: no column matches a question code of survey {stage.mapping.survey!r}; "
+            "name them under `questions:` in a mapping file"
+        )
     stage.run_checks("parsed")  # the response-level fields' checks
     stage.con.register("qinfo", questions)
-    parts = [f"SELECT __row, {literal(code)} AS code, {literal(src)} AS src, {stage.raw_sql(src)} AS raw "
-             f"FROM raw_rows" for code, src in qmap.items()]
-    stage.con.execute(f"CREATE TEMP TABLE long_raw AS SELECT l.*, q.type, q.smin, q.smax, q.required "
-                      f"FROM ({' UNION ALL '.join(parts)}) l JOIN qinfo q USING (code)")
+    parts = [
+        f"SELECT __row, {literal(code)} AS code, {literal(src)} AS src, {stage.raw_sql(src)} AS raw "
+        f"FROM raw_rows"
+        for code, src in qmap.items()
+    ]
+    stage.con.execute(
+        f"CREATE TEMP TABLE long_raw AS SELECT l.*, q.type, q.smin, q.smax, q.required "
+        f"FROM ({' UNION ALL '.join(parts)}) l JOIN qinfo q USING (code)"
+    )
     stage.con.execute(f"""
         CREATE TEMP TABLE answers_long AS
         WITH parts AS (
@@ -75,12 +92,21 @@ def _long_answers(stage: Stage, questions: pa.Table) -> None:
     """)
     numeric = "type IN ('nps', 'csat', 'ces', 'rating', 'likert', 'number')"
     stage.check_src("raw", f"{numeric} AND value_number_raw IS NULL", "not a number")
-    stage.check_src("raw", f"{numeric} AND smin IS NOT NULL AND value_number_raw NOT BETWEEN smin AND smax",
-                    "outside the question's scale")
-    stage.check_src("raw", "type = 'nps' AND value_number_raw <> floor(value_number_raw)",
-                    "an NPS answer is a whole number from 0 to 10")
-    stage.check_src("part", "type IN ('single', 'multi') AND choice IS NULL",
-                    "not one of the question's choices (by code or text)")
+    stage.check_src(
+        "raw",
+        f"{numeric} AND smin IS NOT NULL AND value_number_raw NOT BETWEEN smin AND smax",
+        "outside the question's scale",
+    )
+    stage.check_src(
+        "raw",
+        "type = 'nps' AND value_number_raw <> floor(value_number_raw)",
+        "an NPS answer is a whole number from 0 to 10",
+    )
+    stage.check_src(
+        "part",
+        "type IN ('single', 'multi') AND choice IS NULL",
+        "not one of the question's choices (by code or text)",
+    )
     stage.run_checks("answers_long")
     stage.check_src("raw", "required AND raw IS NULL", "a required question is not answered")
     stage.run_checks("long_raw")
@@ -97,7 +123,15 @@ def stage_responses(stage: Stage, questions: pa.Table, choices: pa.Table) -> Sta
     stage.con.execute(f"""CREATE TEMP TABLE parsed_keyed AS SELECT p.*, CASE WHEN p.response_id IS NOT NULL
         THEN 'id:' || p.response_id ELSE 'h:' || md5(concat_ws(chr(31), {content})) END AS __idempotency_key
         FROM parsed p JOIN raw_rows r USING (__row)""")
-    cols = ["__idempotency_key", "response_id", "customer_id", "submitted_at", "started_at", "channel", "language"]
+    cols = [
+        "__idempotency_key",
+        "response_id",
+        "customer_id",
+        "submitted_at",
+        "started_at",
+        "channel",
+        "language",
+    ]
     clean, dups = stage.clean(cols, "__idempotency_key", source="parsed_keyed")
     answers = stage.con.execute("""
         SELECT c.__idempotency_key, a.code AS question_code, a.choice AS choice_code,
@@ -107,7 +141,9 @@ def stage_responses(stage: Stage, questions: pa.Table, choices: pa.Table) -> Sta
         FROM answers_long a JOIN clean c USING (__row)
     """).to_arrow_table()
     tables = {"stg_records": clean, "stg_answers": answers}
-    return Staged(tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total)
+    return Staged(
+        tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total
+    )
 
 
 def write_responses(target: Target, survey_id: int, run_id: int, now: datetime) -> Written:
@@ -121,14 +157,23 @@ def write_responses(target: Target, survey_id: int, run_id: int, now: datetime) 
     out.already_stored = total - out.inserted
     if not out.inserted:
         return out
-    target.execute(f"""INSERT INTO responses (id, survey_id, customer_id, idempotency_key, external_id, channel,
+    target.execute(
+        f"""INSERT INTO responses (id, survey_id, customer_id, idempotency_key, external_id, channel,
         language, started_at, submitted_at, finished, created_at, import_run_id)
         SELECT nextval('responses_id_seq'), :sid, c.id, s.__idempotency_key, s.response_id, s.channel, s.language,
-               s.started_at, s.submitted_at, true, :now, :run {new}""", sid=survey_id, now=now, run=run_id)
-    target.execute("""INSERT INTO answers (response_id, question_id, choice_id, value_number, value_text)
+               s.started_at, s.submitted_at, true, :now, :run {new}""",
+        sid=survey_id,
+        now=now,
+        run=run_id,
+    )
+    target.execute(
+        """INSERT INTO answers (response_id, question_id, choice_id, value_number, value_text)
         SELECT r.id, q.id, ch.id, a.value_number, a.value_text
         FROM stg_answers a
         JOIN responses r ON r.survey_id = :sid AND r.idempotency_key = a.__idempotency_key AND r.import_run_id = :run
         JOIN questions q ON q.survey_id = :sid AND q.code = a.question_code
-        LEFT JOIN choices ch ON ch.question_id = q.id AND ch.code = a.choice_code""", sid=survey_id, run=run_id)
+        LEFT JOIN choices ch ON ch.question_id = q.id AND ch.code = a.choice_code""",
+        sid=survey_id,
+        run=run_id,
+    )
     return out

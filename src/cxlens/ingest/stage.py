@@ -24,12 +24,26 @@ __all__ = ["Staged", "Stage", "quote", "literal"]
 #: formats tried, in order, after ISO 8601 (which may carry an offset); day-first vs month-first dates are
 #: ambiguous and are read only with an explicit ``date_format`` in the mapping
 DATE_FORMATS = (
-    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y.%m.%d %H:%M:%S", "%Y.%m.%d",
-    "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日", "%Y%m%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日",
+    "%Y%m%d",
 )
 MAX_ISSUES = 1000
-_SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "enum": "VARCHAR", "timestamp": "TIMESTAMP",
-              "number": "DOUBLE", "integer": "BIGINT"}
+_SQL_TYPES = {
+    "id": "VARCHAR",
+    "text": "VARCHAR",
+    "enum": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "number": "DOUBLE",
+    "integer": "BIGINT",
+}
 
 
 def quote(name: str) -> str:
@@ -55,14 +69,17 @@ def timestamp_sql(v: str, timezone: str = "UTC") -> str:
     local = f"coalesce(try_cast({v} AS TIMESTAMP), try_strptime({v}, {_list(DATE_FORMATS)}))"
     if timezone != "UTC":
         local = f"timezone('UTC', timezone({literal(timezone)}, {local}))"
-    return (f"CASE WHEN {_OFFSET.format(v=v)} THEN timezone('UTC', try_cast({v} AS TIMESTAMPTZ)) "
-            f"ELSE {local} END")
+    return (
+        f"CASE WHEN {_OFFSET.format(v=v)} THEN timezone('UTC', try_cast({v} AS TIMESTAMPTZ)) ELSE {local} END"
+    )
 
 
 def number_sql(v: str) -> str:
     """Text → number, allowing thousands separators and currency signs (¥1,299.50, 1 299 元)."""
-    return (f"coalesce(try_cast({v} AS DOUBLE), "
-            f"try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE))")
+    return (
+        f"coalesce(try_cast({v} AS DOUBLE), "
+        f"try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE))"
+    )
 
 
 def _enum_sql(v: str, fld: Field, extra: dict[str, str]) -> str:
@@ -97,7 +114,9 @@ class Staged:
 class Stage:
     """A scratch DuckDB holding one file's raw rows while they are typed and checked."""
 
-    def __init__(self, raw: RawTable, mapping: Mapping, timezone: str, date_format: str | None = None) -> None:
+    def __init__(
+        self, raw: RawTable, mapping: Mapping, timezone: str, date_format: str | None = None
+    ) -> None:
         self.raw = raw
         self.mapping = mapping
         self.con = duckdb.connect(config={"threads": 2})
@@ -130,7 +149,10 @@ class Stage:
             return f"NULL::{_SQL_TYPES[fld.type]}", "NULL::VARCHAR"
         v = self.raw_sql(src)
         typed = {
-            "id": v, "text": v, "timestamp": self.ts_sql(v), "number": number_sql(v),
+            "id": v,
+            "text": v,
+            "timestamp": self.ts_sql(v),
+            "number": number_sql(v),
             "integer": f"try_cast({number_sql(v)} AS BIGINT)",
             "enum": _enum_sql(v, fld, self.mapping.values.get(fld.name, {})),
         }[fld.type]
@@ -159,7 +181,8 @@ class Stage:
             return
         reasons = {
             "timestamp": "not a date/time (use e.g. 2025-03-01 14:30 or 2025/3/1, or set date_format)",
-            "number": "not a number", "integer": "not a whole number",
+            "number": "not a number",
+            "integer": "not a whole number",
             "enum": f"not a known {fld.name}; expected one of {', '.join(fld.choices)} (or map it under values:)",
         }
         if fld.type in reasons:
@@ -175,13 +198,21 @@ class Stage:
 
     def order_check(self, later: str, earlier: str, reason: str) -> None:
         if later in self.mapping.columns and earlier in self.mapping.columns:
-            self.check(self.mapping.columns[later], quote("raw_" + later),
-                       f"{quote(later)} < {quote(earlier)}", reason)
+            self.check(
+                self.mapping.columns[later],
+                quote("raw_" + later),
+                f"{quote(later)} < {quote(earlier)}",
+                reason,
+            )
 
     def range_check(self, name: str, low: float, high: float) -> None:
         if name in self.mapping.columns:
-            self.check(self.mapping.columns[name], quote("raw_" + name),
-                       f"{quote(name)} NOT BETWEEN {low} AND {high}", f"must be between {low:g} and {high:g}")
+            self.check(
+                self.mapping.columns[name],
+                quote("raw_" + name),
+                f"{quote(name)} NOT BETWEEN {low} AND {high}",
+                f"must be between {low:g} and {high:g}",
+            )
 
     # -- issues and clean rows ---------------------------------------------------------------------------
     @staticmethod
@@ -198,7 +229,9 @@ class Stage:
             f"({c.value or 'NULL'})::VARCHAR AS val FROM {source} WHERE {c.condition}"
             for i, c in enumerate(self.checks)
         ]
-        self.con.execute("CREATE TEMP TABLE IF NOT EXISTS issues (r BIGINT, k INTEGER, col VARCHAR, val VARCHAR)")
+        self.con.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS issues (r BIGINT, k INTEGER, col VARCHAR, val VARCHAR)"
+        )
         if parts:
             self.con.execute(f"INSERT INTO issues {' UNION ALL '.join(parts)}")
         self._reasons.extend(c.reason for c in self.checks)
@@ -209,7 +242,9 @@ class Stage:
         self.run_checks(source)
         self.con.execute("CREATE OR REPLACE TEMP TABLE rejected AS SELECT DISTINCT r AS __row FROM issues")
         total = int(self.con.execute("SELECT count(*) FROM issues").fetchone()[0]) + len(self.raw.issues)  # type: ignore[index]
-        rows = self.con.execute(f"SELECT r, k, col, val FROM issues ORDER BY r, k LIMIT {MAX_ISSUES}").fetchall()
+        rows = self.con.execute(
+            f"SELECT r, k, col, val FROM issues ORDER BY r, k LIMIT {MAX_ISSUES}"
+        ).fetchall()
         found = [Issue(self.raw.file, r, col, val, self._reasons[k]) for r, k, col, val in rows]
         merged = sorted(found + self.raw.issues, key=lambda i: i.row or 0)
         return merged[:MAX_ISSUES], total
@@ -226,10 +261,17 @@ class Stage:
         valid = f"{source} WHERE {quote(ROW)} NOT IN (SELECT __row FROM rejected)" if any_rejected else source
         total, distinct = self.con.execute(
             f"SELECT count(*), count(DISTINCT __key) + count(*) FILTER (WHERE __key IS NULL) "
-            f"FROM (SELECT {key} AS __key FROM {valid})").fetchone()  # type: ignore[misc]
-        dedupe = "" if total == distinct else (
-            f"QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL")
-        self.con.execute(f"""CREATE OR REPLACE TEMP TABLE clean AS SELECT {select}, {quote(ROW)} FROM (
+            f"FROM (SELECT {key} AS __key FROM {valid})"
+        ).fetchone()  # type: ignore[misc]
+        dedupe = (
+            ""
+            if total == distinct
+            else (
+                f"QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL"
+            )
+        )
+        kind = "VIEW" if not dedupe else "TEMP TABLE"  # the common case: nothing to drop, no copy
+        self.con.execute(f"""CREATE OR REPLACE {kind} clean AS SELECT {select}, {quote(ROW)} FROM (
             SELECT *, {key} AS __key FROM {valid}) {dedupe}""")
         table = self.con.execute("SELECT * FROM clean").to_arrow_table()
         return table, int(total) - int(distinct)

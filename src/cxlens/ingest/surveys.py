@@ -40,7 +40,15 @@ import yaml
 from cxlens.exceptions import ConfigurationError
 from cxlens.model import tables as t
 
-__all__ = ["ChoiceDef", "DimensionDef", "QuestionDef", "SurveyDef", "install_survey", "load_survey", "parse_survey"]
+__all__ = [
+    "ChoiceDef",
+    "DimensionDef",
+    "QuestionDef",
+    "SurveyDef",
+    "install_survey",
+    "load_survey",
+    "parse_survey",
+]
 
 SCALED = ("csat", "ces", "rating", "likert")
 
@@ -90,7 +98,9 @@ def _texts(value: object, where: str) -> dict[str, str]:
     if isinstance(value, str):
         return {"und": value}
     if not isinstance(value, Mapping) or not value:
-        raise ConfigurationError(f"{where} must be a text or a mapping of language to text, e.g. {{zh: …, en: …}}")
+        raise ConfigurationError(
+            f"{where} must be a text or a mapping of language to text, e.g. {{zh: …, en: …}}"
+        )
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -122,11 +132,14 @@ def _question(data: Mapping[str, Any], where: str, dims: set[str]) -> QuestionDe
     if len({c.code for c in choices}) != len(choices):
         raise ConfigurationError(f"{where}: choice codes must be unique")
     return QuestionDef(
-        code, qtype, _texts(data.get("text", code), where),
+        code,
+        qtype,
+        _texts(data.get("text", code), where),
         (float(scale[0]), float(scale[1])) if scale is not None else None,
         str(dim) if dim is not None else None,
         float(data["weight"]) if data.get("weight") is not None else None,
-        bool(data.get("required", False)), choices,
+        bool(data.get("required", False)),
+        choices,
     )
 
 
@@ -139,8 +152,11 @@ def parse_survey(data: Mapping[str, Any], where: str = "survey") -> SurveyDef:
     if status not in t.SURVEY_STATUSES:
         raise ConfigurationError(f"{where}: status {status!r} is not one of {', '.join(t.SURVEY_STATUSES)}")
     dims = tuple(
-        DimensionDef(str(d["code"]), _texts(d.get("name", d["code"]), f"{where} dimension"),
-                     float(d["weight"]) if d.get("weight") is not None else None)
+        DimensionDef(
+            str(d["code"]),
+            _texts(d.get("name", d["code"]), f"{where} dimension"),
+            float(d["weight"]) if d.get("weight") is not None else None,
+        )
         for d in data.get("dimensions") or []
     )
     questions = tuple(_question(q, where, {d.code for d in dims}) for q in data.get("questions") or [])
@@ -150,10 +166,19 @@ def parse_survey(data: Mapping[str, Any], where: str = "survey") -> SurveyDef:
     if len(set(codes)) != len(codes):
         raise ConfigurationError(f"{where}: question codes must be unique")
     comp = data.get("competitor")
-    competitor = (str(comp["code"]), _texts(comp.get("name", comp["code"]), f"{where} competitor")) if comp else None
-    return SurveyDef(code, _texts(data.get("title", code), f"{where} title"),
-                     str(data.get("default_language") or "zh"), status,
-                     str(data["template"]) if data.get("template") else None, competitor, dims, questions)
+    competitor = (
+        (str(comp["code"]), _texts(comp.get("name", comp["code"]), f"{where} competitor")) if comp else None
+    )
+    return SurveyDef(
+        code,
+        _texts(data.get("title", code), f"{where} title"),
+        str(data.get("default_language") or "zh"),
+        status,
+        str(data["template"]) if data.get("template") else None,
+        competitor,
+        dims,
+        questions,
+    )
 
 
 def load_survey(path: str | Path) -> SurveyDef:
@@ -168,16 +193,22 @@ def load_survey(path: str | Path) -> SurveyDef:
 
 
 def _put_texts(conn: sa.Connection, entity: str, entity_id: int, texts: dict[str, str]) -> None:
-    conn.execute(t.texts.insert(), [
-        {"entity": entity, "entity_id": entity_id, "language": lang, "text": text} for lang, text in texts.items()
-    ])
+    conn.execute(
+        t.texts.insert(),
+        [
+            {"entity": entity, "entity_id": entity_id, "language": lang, "text": text}
+            for lang, text in texts.items()
+        ],
+    )
 
 
 def _competitor_id(conn: sa.Connection, code: str, name: dict[str, str]) -> int:
     found = conn.execute(sa.select(t.competitors.c.id).where(t.competitors.c.code == code)).scalar()
     if found is not None:
         return int(found)
-    new_id = int(conn.execute(t.competitors.insert().values(code=code).returning(t.competitors.c.id)).scalar_one())
+    new_id = int(
+        conn.execute(t.competitors.insert().values(code=code).returning(t.competitors.c.id)).scalar_one()
+    )
     _put_texts(conn, "competitor", new_id, name)
     return new_id
 
@@ -196,25 +227,58 @@ def install_survey(conn: sa.Connection, survey: SurveyDef) -> tuple[int, bool]:
             )
         return int(existing.id), False
     comp = _competitor_id(conn, *survey.competitor) if survey.competitor else None
-    survey_id = int(conn.execute(t.surveys.insert().values(
-        code=survey.code, status=survey.status, default_language=survey.default_language,
-        template=survey.template, competitor_id=comp, definition_hash=digest, created_at=datetime.now(UTC).replace(tzinfo=None),
-    ).returning(t.surveys.c.id)).scalar_one())
+    survey_id = int(
+        conn.execute(
+            t.surveys.insert()
+            .values(
+                code=survey.code,
+                status=survey.status,
+                default_language=survey.default_language,
+                template=survey.template,
+                competitor_id=comp,
+                definition_hash=digest,
+                created_at=datetime.now(UTC).replace(tzinfo=None),
+            )
+            .returning(t.surveys.c.id)
+        ).scalar_one()
+    )
     _put_texts(conn, "survey", survey_id, survey.title)
     dim_ids: dict[str, int] = {}
     for pos, dim in enumerate(survey.dimensions):
-        dim_ids[dim.code] = int(conn.execute(t.dimensions.insert().values(
-            survey_id=survey_id, code=dim.code, weight=dim.weight, position=pos).returning(t.dimensions.c.id)
-        ).scalar_one())
+        dim_ids[dim.code] = int(
+            conn.execute(
+                t.dimensions.insert()
+                .values(survey_id=survey_id, code=dim.code, weight=dim.weight, position=pos)
+                .returning(t.dimensions.c.id)
+            ).scalar_one()
+        )
         _put_texts(conn, "dimension", dim_ids[dim.code], dim.name)
     for pos, q in enumerate(survey.questions):
-        qid = int(conn.execute(t.questions.insert().values(
-            survey_id=survey_id, code=q.code, type=q.type, dimension_id=dim_ids.get(q.dimension or ""),
-            scale_min=q.scale[0] if q.scale else None, scale_max=q.scale[1] if q.scale else None,
-            weight=q.weight, position=pos, required=q.required).returning(t.questions.c.id)).scalar_one())
+        qid = int(
+            conn.execute(
+                t.questions.insert()
+                .values(
+                    survey_id=survey_id,
+                    code=q.code,
+                    type=q.type,
+                    dimension_id=dim_ids.get(q.dimension or ""),
+                    scale_min=q.scale[0] if q.scale else None,
+                    scale_max=q.scale[1] if q.scale else None,
+                    weight=q.weight,
+                    position=pos,
+                    required=q.required,
+                )
+                .returning(t.questions.c.id)
+            ).scalar_one()
+        )
         _put_texts(conn, "question", qid, q.text)
         for cpos, ch in enumerate(q.choices):
-            cid = int(conn.execute(t.choices.insert().values(
-                question_id=qid, code=ch.code, position=cpos, score=ch.score).returning(t.choices.c.id)).scalar_one())
+            cid = int(
+                conn.execute(
+                    t.choices.insert()
+                    .values(question_id=qid, code=ch.code, position=cpos, score=ch.score)
+                    .returning(t.choices.c.id)
+                ).scalar_one()
+            )
             _put_texts(conn, "choice", cid, ch.text)
     return survey_id, True

@@ -15,8 +15,13 @@ import sqlalchemy as sa
 __all__ = ["Target"]
 
 _PG_TYPES = {
-    pa.string(): "TEXT", pa.large_string(): "TEXT", pa.int64(): "BIGINT", pa.int32(): "INTEGER",
-    pa.float64(): "DOUBLE PRECISION", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP",
+    pa.string(): "TEXT",
+    pa.large_string(): "TEXT",
+    pa.int64(): "BIGINT",
+    pa.int32(): "INTEGER",
+    pa.float64(): "DOUBLE PRECISION",
+    pa.bool_(): "BOOLEAN",
+    pa.timestamp("us"): "TIMESTAMP",
 }
 
 

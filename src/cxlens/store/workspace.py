@@ -37,8 +37,19 @@ FORMAT_VERSION = 1
 MIGRATIONS = Path(__file__).resolve().parent.parent / "model" / "migrations"
 
 #: the tables ``cxlens status`` counts, in display order
-COUNTED_TABLES = ("customers", "surveys", "questions", "responses", "answers", "feedback", "tickets",
-                  "agents", "orders", "competitors", "import_runs")
+COUNTED_TABLES = (
+    "customers",
+    "surveys",
+    "questions",
+    "responses",
+    "answers",
+    "feedback",
+    "tickets",
+    "agents",
+    "orders",
+    "competitors",
+    "import_runs",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,9 @@ def _create_engine(url: str) -> sa.Engine:
     if url.startswith("postgresql"):
         # month buckets follow the session time zone: force UTC (PITFALLS.md)
         return sa.create_engine(url, connect_args={"options": "-c timezone=UTC"}, pool_pre_ping=True)
-    raise exc.ConfigurationError(f"unsupported database URL {url!r}: use duckdb:///FILE or postgresql+psycopg://…")
+    raise exc.ConfigurationError(
+        f"unsupported database URL {url!r}: use duckdb:///FILE or postgresql+psycopg://…"
+    )
 
 
 class Workspace:
@@ -175,7 +188,9 @@ class Workspace:
         """Number of rows in each record table (see ``COUNTED_TABLES``)."""
         with self.engine.connect() as conn:
             return {
-                name: int(conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one())
+                name: int(
+                    conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one()
+                )
                 for name in COUNTED_TABLES
             }
 
