@@ -17,8 +17,13 @@ SMALL = 0.05
 MINIMUMS = {"customers": 2000, "orders": 50_000, "tickets": 20_000, "feedback": 5000, "responses": 10_000}
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 SLOW_AGENTS = ["A07", "A18", "A29"]
-DIMENSIONS = {"service_quality": ["sq_1", "sq_2", "sq_3"], "product_performance": ["pp_1", "pp_2", "pp_3"],
-              "price": ["pr_1", "pr_2"], "delivery": ["dl_1", "dl_2"], "after_sales": ["as_1", "as_2", "as_3"]}
+DIMENSIONS = {
+    "service_quality": ["sq_1", "sq_2", "sq_3"],
+    "product_performance": ["pp_1", "pp_2", "pp_3"],
+    "price": ["pr_1", "pr_2"],
+    "delivery": ["dl_1", "dl_2"],
+    "after_sales": ["as_1", "as_2", "as_3"],
+}
 SCALE_TYPES = ("nps", "csat", "ces", "rating", "likert", "number")
 
 
@@ -81,12 +86,19 @@ def test_row_counts_meet_the_minimums_and_scale(small: DemoFiles, full: DemoFile
 
 
 def test_files_dataclass_points_at_the_written_files(full: DemoFiles) -> None:
-    assert [p.name for p in full.surveys] == [f"survey_{c}.yaml" for c in
-                                              ("relationship_nps", "post_ticket", "satisfaction_2025",
-                                               "benchmark_stellar")]
+    assert [p.name for p in full.surveys] == [
+        f"survey_{c}.yaml" for c in ("relationship_nps", "post_ticket", "satisfaction_2025", "benchmark_stellar")
+    ]
     assert list(full.responses) == ["relationship_nps", "post_ticket", "satisfaction_2025", "benchmark_stellar"]
-    for path in [full.customers, full.orders, full.tickets, full.feedback, full.customers_truth,
-                 full.feedback_truth, *full.responses.values()]:
+    for path in [
+        full.customers,
+        full.orders,
+        full.tickets,
+        full.feedback,
+        full.customers_truth,
+        full.feedback_truth,
+        *full.responses.values(),
+    ]:
         assert path.parent == full.folder and path.stat().st_size > 0
 
 
@@ -95,7 +107,7 @@ def test_feedback_is_gb18030_not_utf8(small: DemoFiles) -> None:
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     text = raw.decode("gb18030")
-    assert text.startswith("feedback_id,") and "物流" in text or "客服" in text
+    assert text.startswith("feedback_id,") and "客服" in text
     for path in [small.customers, small.orders, small.tickets, *small.responses.values()]:
         path.read_bytes().decode("utf-8")
 
@@ -115,8 +127,12 @@ def test_columns_are_the_canonical_field_names(small: DemoFiles) -> None:
 
 def test_values_are_well_formed(small: DemoFiles) -> None:
     orders, tickets, fb = read(small.orders), read(small.tickets), feedback(small)
-    for frame, columns in ((orders, ["ordered_at", "fulfilled_at"]), (tickets, ["created_at", "resolved_at"]),
-                           (fb, ["collected_at"]), (read(small.customers), ["signed_up_at"])):
+    for frame, columns in (
+        (orders, ["ordered_at", "fulfilled_at"]),
+        (tickets, ["created_at", "resolved_at"]),
+        (fb, ["collected_at"]),
+        (read(small.customers), ["signed_up_at"]),
+    ):
         for column in columns:
             filled = frame[column][frame[column] != ""]
             assert filled.str.match(STAMP).all(), column
@@ -214,8 +230,7 @@ def satisfaction(full: DemoFiles) -> pd.DataFrame:
 def test_drivers_of_overall_satisfaction(full: DemoFiles, satisfaction: pd.DataFrame) -> None:
     data = satisfaction.dropna()
     x = np.column_stack([np.ones(len(data)), data[list(DIMENSIONS)].to_numpy()])
-    beta = dict(zip(["const", *DIMENSIONS], np.linalg.lstsq(x, data["overall"].to_numpy(), rcond=None)[0],
-                    strict=True))
+    beta = dict(zip(["const", *DIMENSIONS], np.linalg.lstsq(x, data["overall"].to_numpy(), rcond=None)[0], strict=True))
     assert beta["after_sales"] > beta["service_quality"] > beta["product_performance"] > beta["price"] > 0
     assert beta["after_sales"] == pytest.approx(0.9, abs=0.15)
     assert beta["price"] == pytest.approx(0.15, abs=0.12)
@@ -263,8 +278,9 @@ def test_south_china_dip_in_nps_and_complaints(full: DemoFiles) -> None:
     assert residual[south & ~dip].mean() - residual[dip].mean() > 0.3
     assert abs(residual[~south & (q == "2026Q2")].mean()) < 0.2
     fb = feedback(full).merge(read(full.feedback_truth), on="feedback_id")
-    complaints = fb[(fb["source_type"] == "complaint") & (fb["aspect"] == "delivery")
-                    & (fb["customer_id"].map(region) == "华南")]
+    complaints = fb[
+        (fb["source_type"] == "complaint") & (fb["aspect"] == "delivery") & (fb["customer_id"].map(region) == "华南")
+    ]
     per_q = quarter(stamps(complaints["collected_at"])).value_counts()
     full_quarters = per_q.drop(["2024Q4", "2026Q4", "2026Q2"], errors="ignore")
     assert per_q["2026Q2"] > 2.0 * full_quarters.mean()
@@ -310,7 +326,8 @@ def test_churn_follows_satisfaction_nps_and_bad_tickets(full: DemoFiles) -> None
     orders = read(full.orders)
     last_order = stamps(orders["ordered_at"]).groupby(orders["customer_id"]).max()
     gone = churned_at.dropna()
-    assert (last_order.reindex(gone.index).dropna() < gone.reindex(last_order.reindex(gone.index).dropna().index)).all()
+    last = last_order.reindex(gone.index).dropna()
+    assert len(last) > 0.5 * len(gone) and (last < gone[last.index]).all()
     r = read(full.responses["relationship_nps"])
     r = r[r["nps"] != ""].sort_values("submitted_at").drop_duplicates("customer_id")
     score, left = numbers(r["nps"]), r["customer_id"].map(churned)
@@ -328,8 +345,9 @@ def test_churn_follows_satisfaction_nps_and_bad_tickets(full: DemoFiles) -> None
 
 def test_stellar_home_gaps(full: DemoFiles, satisfaction: pd.DataFrame) -> None:
     bench = read(full.responses["benchmark_stellar"])
-    period = satisfaction[(satisfaction["submitted_at"] >= "2025-09-01")
-                          & (satisfaction["submitted_at"] < "2025-12-01")]
+    period = satisfaction[
+        (satisfaction["submitted_at"] >= "2025-09-01") & (satisfaction["submitted_at"] < "2025-12-01")
+    ]
     gap = {dim: numbers(bench[items[0]]).mean() - period[dim].mean() for dim, items in DIMENSIONS.items()}
     assert gap["price"] > 0.3
     assert gap["after_sales"] < -0.5
@@ -340,8 +358,12 @@ def test_stellar_home_gaps(full: DemoFiles, satisfaction: pd.DataFrame) -> None:
 def test_order_seasonality(full: DemoFiles) -> None:
     per_day = stamps(read(full.orders)["ordered_at"]).dt.floor("D").value_counts()
     typical = per_day.median()
-    for start, end in (("2024-11-09", "2024-11-11"), ("2025-06-16", "2025-06-18"), ("2025-11-09", "2025-11-11"),
-                       ("2026-06-16", "2026-06-18")):
+    for start, end in (
+        ("2024-11-09", "2024-11-11"),
+        ("2025-06-16", "2025-06-18"),
+        ("2025-11-09", "2025-11-11"),
+        ("2026-06-16", "2026-06-18"),
+    ):
         assert per_day[(per_day.index >= start) & (per_day.index <= end)].mean() > 2.5 * typical
     assert per_day[(per_day.index >= "2025-03-01") & (per_day.index < "2025-04-01")].mean() < 1.3 * typical
 

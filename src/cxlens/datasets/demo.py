@@ -109,12 +109,14 @@ def generate(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> DemoFiles
         "benchmark_stellar": surveys.benchmark(r_survey, cust, _rows("benchmark_stellar", scale)),
     }
     feedback, feedback_truth = make_feedback(r_feedback, cust, _rows("feedback", scale, 10), order_weights, scale)
-    truth = pd.DataFrame({
-        "customer_id": cust.ids,
-        "latent_satisfaction": fmt_decimal(cust.sat, 4),
-        "churned": np.where(np.isfinite(cust.churn), "1", "0"),
-        "churned_at": fmt_time(cust.churn),
-    })
+    truth = pd.DataFrame(
+        {
+            "customer_id": cust.ids,
+            "latent_satisfaction": fmt_decimal(cust.sat, 4),
+            "churned": np.where(np.isfinite(cust.churn), "1", "0"),
+            "churned_at": fmt_time(cust.churn),
+        }
+    )
     _write_csv(truth, folder / "customers_truth.csv")
     _write_csv(feedback_truth, folder / "feedback_truth.csv")
     return DemoFiles(

@@ -58,9 +58,7 @@ def _choose(rng: np.random.Generator, options: tuple[str, ...], p: tuple[float, 
     return np.array(options, dtype=object)[rng.choice(len(options), n, p=p)]
 
 
-def _linked_rows(
-    rng: np.random.Generator, cust: Customers, n: int, weight: np.ndarray
-) -> tuple[np.ndarray, ...]:
+def _linked_rows(rng: np.random.Generator, cust: Customers, n: int, weight: np.ndarray) -> tuple[np.ndarray, ...]:
     """``n`` (customer, time) pairs, uniform over active customer time weighted by ``weight``."""
     duration = cust.end - cust.start
     p = duration * weight
@@ -68,9 +66,7 @@ def _linked_rows(
     return idx, np.floor(cust.start[idx] + rng.uniform(0.0, 1.0, n) * duration[idx])
 
 
-def _dip_complaints(
-    rng: np.random.Generator, cust: Customers, base: int, weight: np.ndarray
-) -> tuple[np.ndarray, ...]:
+def _dip_complaints(rng: np.random.Generator, cust: Customers, base: int, weight: np.ndarray) -> tuple[np.ndarray, ...]:
     """Extra delivery complaints from 华南 customers during the dip: (factor - 1) x the expected base count."""
     duration = cust.end - cust.start
     overlap = np.clip(np.minimum(cust.end, DIP_END) - np.maximum(cust.start, DIP_START), 0.0, None)
@@ -108,9 +104,7 @@ def _aurora_rows(rng: np.random.Generator, cust: Customers, n: int, weights: np.
             rng, cust, len(sel), complaint_weight if is_complaint else np.ones(len(cust.ids))
         )
     anon = np.flatnonzero(~linked)
-    t[anon] = np.floor(
-        sample_times(rng, weights, np.zeros(len(anon)), np.full(len(anon), T_END), np.full(24, 1 / 24))
-    )
+    t[anon] = np.floor(sample_times(rng, weights, np.zeros(len(anon)), np.full(len(anon), T_END), np.full(24, 1 / 24)))
     aspect = np.where(stype == 0, rng.choice(6, n, p=COMPLAINT_ASPECT_P), rng.choice(6, n, p=ASPECT_P))
     extra_idx, extra_t = _dip_complaints(rng, cust, int((stype == 0).sum()), complaint_weight)
     k = len(extra_idx)

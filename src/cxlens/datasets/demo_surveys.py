@@ -256,9 +256,7 @@ def _dimensions() -> list[dict[str, Any]]:
 
 
 def _satisfaction() -> dict[str, Any]:
-    items = [
-        _q(code, "likert", zh, en, scale=[1, 5], dimension=d[0]) for d in DIMENSIONS for code, zh, en in d[7]
-    ]
+    items = [_q(code, "likert", zh, en, scale=[1, 5], dimension=d[0]) for d in DIMENSIONS for code, zh, en in d[7]]
     return {
         "code": "satisfaction_2025",
         "title": _t("客户满意度调查（2025版）", "Customer satisfaction survey (2025 edition)"),
@@ -505,12 +503,8 @@ def benchmark(rng: np.random.Generator, cust: Customers, total: int) -> pd.DataF
     t = np.sort(np.floor(rng.uniform(lo, hi, total)))
     english = rng.random(total) < 0.15
     shift: dict[str, np.ndarray | float] = dict(STELLAR_DELTA)
-    items, overall_latent, _ = _dimension_answers(
-        rng, cust.sat[_respondents(rng, cust, t)], shift, single=True
-    )
+    items, overall_latent, _ = _dimension_answers(rng, cust.sat[_respondents(rng, cust, t)], shift, single=True)
     overall = _scale(overall_latent, 1, 10)  # required: always answered
     meta = _meta(rng, "benchmark_stellar", t, np.full(total, "", dtype=object), english)
     meta["channel"] = np.where(rng.random(total) < 0.7, "web", "app")
-    return pd.DataFrame(
-        {**meta, **{code: fmt_int(x) for code, x in items.items()}, "overall": fmt_int(overall)}
-    )
+    return pd.DataFrame({**meta, **{code: fmt_int(x) for code, x in items.items()}, "overall": fmt_int(overall)})

@@ -29,13 +29,77 @@ SENTIMENTS: tuple[str, ...] = ("positive", "negative", "neutral")
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程")
 _GIVEN_F = list("芳娜敏静丽艳娟秀霞英玉萍红玲芬燕欣怡雨思佳琪婷雪梅琳颖莉")
 _GIVEN_M = list("伟强磊军洋勇杰涛明超刚华鹏辉宇浩然轩博文斌凯亮峰俊建志")
-_FIRST_EN_F = "Mary Patricia Jennifer Linda Elizabeth Susan Jessica Sarah Karen Emma Olivia Sophie Chloe Mia Hannah".split()
-_FIRST_EN_M = "James John Robert Michael David William Richard Thomas Daniel Matthew Lucas Noah Liam Ethan Oliver".split()
+_FIRST_EN_F = (
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Emma",
+    "Olivia",
+    "Sophie",
+    "Chloe",
+    "Mia",
+    "Hannah",
+)
+_FIRST_EN_M = (
+    "James",
+    "John",
+    "Robert",
+    "Michael",
+    "David",
+    "William",
+    "Richard",
+    "Thomas",
+    "Daniel",
+    "Matthew",
+    "Lucas",
+    "Noah",
+    "Liam",
+    "Ethan",
+    "Oliver",
+)
 _LAST_EN = (
-    "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore Martin "
-    "Jackson Lee Walker Hall Allen Young King Wright Scott Green Baker Adams Nelson Hill Campbell "
-    "Mitchell Roberts Tan Nguyen Schmidt Müller Rossi"
-).split()
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Jackson",
+    "Lee",
+    "Walker",
+    "Hall",
+    "Allen",
+    "Young",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Campbell",
+    "Mitchell",
+    "Roberts",
+    "Tan",
+    "Nguyen",
+    "Schmidt",
+    "Müller",
+    "Rossi",
+)
 #: city characters for company names, per region (华东, 华北, 华南, 西部)
 _CITY_ZH = ("沪杭苏宁甬", "京津冀鲁晋", "粤深闽桂琼", "蓉渝陕滇黔")
 _WORD_ZH = (
@@ -562,11 +626,7 @@ def compose(
                 parts.append(second)
         if r[3] < (0.55 if style == "feedback" else 0.2):
             parts.append(_pick(_CLOSERS[la][sen], r[4]))
-        end = (
-            ("！" if la == "zh" else "!")
-            if sen != "neutral" and r[5] < 0.3
-            else ("。" if la == "zh" else ".")
-        )
+        end = ("！" if la == "zh" else "!") if sen != "neutral" and r[5] < 0.3 else ("。" if la == "zh" else ".")
         text = _sentence(la, parts, end)
         if style == "feedback":
             opener = _pick(_OPENERS[la], r[6])

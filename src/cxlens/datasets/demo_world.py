@@ -341,9 +341,7 @@ def _customer_table(
 
 
 # --- tickets --------------------------------------------------------------------------------------------
-def make_tickets(
-    rng: np.random.Generator, cust: Customers, total: float, weights: np.ndarray
-) -> pd.DataFrame:
+def make_tickets(rng: np.random.Generator, cust: Customers, total: float, weights: np.ndarray) -> pd.DataFrame:
     """Tickets over each customer's whole life in the window (the caller drops those after churn)."""
     rate = np.exp(-0.25 * cust.sat) * np.where(cust.segment == 1, 1.6, 1.0)
     counts = allocate(rng, rate * exposure(weights, cust.start, np.full(len(rate), T_END)), total)
@@ -352,15 +350,11 @@ def make_tickets(
     created = np.floor(sample_times(rng, weights, cust.start[ci], np.full(m, T_END), TICKET_HOURS))
     south_dip = (cust.region[ci] == SOUTH) & (created >= DIP_START) & (created < DIP_END)
     p_dip = TICKET_CATEGORY_P * np.where(np.array(TICKET_CATEGORIES) == "物流查询", 3.0, 1.0)
-    category = np.where(
-        south_dip, rng.choice(9, m, p=p_dip / p_dip.sum()), rng.choice(9, m, p=TICKET_CATEGORY_P)
-    )
+    category = np.where(south_dip, rng.choice(9, m, p=p_dip / p_dip.sum()), rng.choice(9, m, p=TICKET_CATEGORY_P))
     team = TICKET_CATEGORY_TEAM[category]
     agent = team * 10 + rng.integers(0, 10, m)
     english = cust.english[ci]
-    channel = np.where(
-        english, rng.choice(4, m, p=TICKET_CHANNEL_P[1]), rng.choice(4, m, p=TICKET_CHANNEL_P[0])
-    )
+    channel = np.where(english, rng.choice(4, m, p=TICKET_CHANNEL_P[1]), rng.choice(4, m, p=TICKET_CHANNEL_P[0]))
     priority = rng.choice(4, m, p=PRIORITY_P)
     tk = pd.DataFrame(
         {
@@ -410,9 +404,7 @@ def _ticket_times(rng: np.random.Generator, tk: pd.DataFrame) -> None:
     u = rng.random(m)
     done = np.isfinite(tk["resolved"].to_numpy())
     closed = done & (tk["resolved"].to_numpy() < T_END - 7 * DAY) & (u < 0.75)
-    tk["status"] = np.where(
-        done, np.where(closed, "closed", "resolved"), np.where(u < 0.6, "open", "pending")
-    )
+    tk["status"] = np.where(done, np.where(closed, "closed", "resolved"), np.where(u < 0.6, "open", "pending"))
 
 
 def _ticket_csat(rng: np.random.Generator, tk: pd.DataFrame, sat: np.ndarray) -> None:
@@ -493,9 +485,7 @@ def make_orders(rng: np.random.Generator, cust: Customers, total: float, weights
     channel = np.where(
         overseas,
         rng.choice(4, m, p=[0.9, 0.0, 0.0, 0.1]),
-        np.where(
-            business, rng.choice(4, m, p=[0.5, 0.0, 0.3, 0.2]), rng.choice(4, m, p=[0.25, 0.35, 0.30, 0.10])
-        ),
+        np.where(business, rng.choice(4, m, p=[0.5, 0.0, 0.3, 0.2]), rng.choice(4, m, p=[0.25, 0.35, 0.30, 0.10])),
     )
     return _order_table(rng, cust, ci, ordered, product, quantity, channel)
 

@@ -42,7 +42,17 @@ FEEDBACK_SOURCE_TYPES: dict[str, tuple[str, ...]] = {
 TICKET_STATUSES: dict[str, tuple[str, ...]] = {
     "new": ("new", "新建", "待处理"),
     "open": ("open", "打开", "处理中", "进行中", "in progress"),
-    "pending": ("pending", "on hold", "hold", "挂起", "等待中", "待回复"),
+    "pending": (
+        "pending",
+        "on hold",
+        "hold",
+        "waiting on third party",
+        "waiting on customer",
+        "awaiting customer",
+        "挂起",
+        "等待中",
+        "待回复",
+    ),
     "resolved": ("resolved", "solved", "已解决", "解决"),
     "closed": ("closed", "已关闭", "关闭", "完成"),
 }
@@ -79,14 +89,13 @@ _CUSTOMER_ID = (
     "cust_id",
     "client_id",
     "requester_id",
+    "contact_id",
     "顾客编号",
 )
 
 FIELDS: dict[Kind, tuple[Field, ...]] = {
     "customers": (
-        Field(
-            "customer_id", "id", True, _CUSTOMER_ID + ("id", "编号"), help="the customer's id in your systems"
-        ),
+        Field("customer_id", "id", True, _CUSTOMER_ID + ("id", "编号"), help="the customer's id in your systems"),
         Field(
             "name",
             "text",
@@ -190,7 +199,19 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
             "created_at",
             "timestamp",
             True,
-            ("created_at", "created", "opened_at", "创建时间", "提交时间", "受理时间", "开单时间"),
+            (
+                "created_at",
+                "created",
+                "created_time",
+                "create_time",
+                "creation_time",
+                "date_created",
+                "opened_at",
+                "创建时间",
+                "提交时间",
+                "受理时间",
+                "开单时间",
+            ),
         ),
         Field("customer_id", "id", synonyms=_CUSTOMER_ID),
         Field("agent_id", "id", synonyms=("agent_id", "assignee_id", "客服编号", "坐席编号", "工号")),
@@ -202,9 +223,7 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         Field("team", "text", synonyms=("team", "group", "department", "班组", "小组", "部门", "团队")),
         Field("channel", "text", synonyms=("channel", "via", "source", "渠道", "来源", "受理渠道")),
         Field("priority", "enum", synonyms=("priority", "优先级", "紧急程度"), choices=TICKET_PRIORITIES),
-        Field(
-            "category", "text", synonyms=("category", "type", "issue_type", "问题类型", "问题分类", "类别")
-        ),
+        Field("category", "text", synonyms=("category", "type", "issue_type", "问题类型", "问题分类", "类别")),
         Field("subject", "text", synonyms=("subject", "title", "主题", "标题")),
         Field("description", "text", synonyms=("description", "body", "content", "描述", "问题描述", "内容")),
         Field(
@@ -215,12 +234,20 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         Field(
             "resolved_at",
             "timestamp",
-            synonyms=("resolved_at", "solved_at", "closed_at", "解决时间", "关闭时间", "结案时间"),
+            synonyms=(
+                "resolved_at",
+                "solved_at",
+                "closed_at",
+                "resolved_time",
+                "solved_time",
+                "closed_time",
+                "解决时间",
+                "关闭时间",
+                "结案时间",
+            ),
         ),
         Field("status", "enum", synonyms=("status", "state", "状态", "工单状态"), choices=TICKET_STATUSES),
-        Field(
-            "csat", "number", synonyms=("csat", "satisfaction", "satisfaction_score", "满意度", "满意度评分")
-        ),
+        Field("csat", "number", synonyms=("csat", "satisfaction", "satisfaction_score", "满意度", "满意度评分")),
     ),
     "feedback": (
         Field(
@@ -289,9 +316,7 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
                 "completed_at",
             ),
         ),
-        Field(
-            "response_id", "id", synonyms=("response_id", "respondent_id", "responseid", "答卷编号", "序号")
-        ),
+        Field("response_id", "id", synonyms=("response_id", "respondent_id", "responseid", "答卷编号", "序号")),
         Field("customer_id", "id", synonyms=_CUSTOMER_ID),
         Field("started_at", "timestamp", synonyms=("started_at", "start_date", "开始时间")),
         Field("channel", "text", synonyms=("channel", "collector", "source", "来源", "渠道")),

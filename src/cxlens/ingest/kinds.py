@@ -224,8 +224,9 @@ def write_attributes(target: Target) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM customer_attribute_keys k WHERE k.key = a.key)""")
     pairs = """FROM stg_attributes s JOIN customers c ON c.external_id = s.customer_id
                JOIN customer_attribute_keys k ON k.key = s.key"""
-    target.execute(f"""DELETE FROM customer_attributes WHERE EXISTS (SELECT 1 {pairs}
-        AND customer_attributes.customer_id = c.id AND customer_attributes.key_id = k.id)""")
+    target.execute("""DELETE FROM customer_attributes USING stg_attributes s, customers c, customer_attribute_keys k
+        WHERE c.external_id = s.customer_id AND k.key = s.key
+          AND customer_attributes.customer_id = c.id AND customer_attributes.key_id = k.id""")
     target.execute(f"""INSERT INTO customer_attributes (customer_id, key_id, value_text, value_number, value_date)
         SELECT c.id, k.id, s.value_text, CASE WHEN k.data_type = 'number' THEN s.value_number END,
                CASE WHEN k.data_type = 'date' THEN s.value_date END {pairs}""")
