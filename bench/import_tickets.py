@@ -45,9 +45,7 @@ def make_tickets(path: Path, n: int, seed: int = 7) -> None:
             "channel": pa.array(np.array(["电话", "在线客服", "邮件", "微信"])[rng.integers(0, 4, n)]),
             "priority": pa.array(np.array(["low", "normal", "high", "urgent"])[rng.integers(0, 4, n)]),
             "subject": pa.array(
-                np.array(["门锁无法联网", "Refund request", "配送延迟", "App crashes on login"])[
-                    rng.integers(0, 4, n)
-                ]
+                np.array(["门锁无法联网", "Refund request", "配送延迟", "App crashes on login"])[rng.integers(0, 4, n)]
             ),
             "created_at": pa.array(np.char.replace(fmt(created).astype(str), "T", " ")),
             "first_response_at": pa.array(np.char.replace(fmt(first).astype(str), "T", " ")),

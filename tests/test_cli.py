@@ -42,7 +42,9 @@ def test_invalid_rows_exit_1_with_located_issues(tmp_path: Path) -> None:
     code, out = run("import", ws, str(csv), "--kind", "orders", "--json")
     body = json.loads(out)
     assert code == 1 and body["ok"] is False and body["error"] == "InvalidRowsError"
-    assert body["issues"] == [{"file": "bad.csv", "row": 2, "column": "amount", "value": "ten", "reason": "not a number"}]
+    assert body["issues"] == [
+        {"file": "bad.csv", "row": 2, "column": "amount", "value": "ten", "reason": "not a number"}
+    ]
     code, out = run("status", ws, "--json")
     assert json.loads(out)["counts"]["orders"] == 0
 
@@ -70,7 +72,8 @@ def test_survey_then_responses(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     run("init", ws)
     (tmp_path / "s.yaml").write_text(
-        "code: rnps\ntitle: NPS\nquestions:\n  - {code: nps, type: nps, text: 推荐意愿}\n", encoding="utf-8")
+        "code: rnps\ntitle: NPS\nquestions:\n  - {code: nps, type: nps, text: 推荐意愿}\n", encoding="utf-8"
+    )
     code, out = run("import", ws, str(tmp_path / "s.yaml"), "--kind", "survey", "--json")
     assert code == 0 and json.loads(out)["inserted"] == 1
     (tmp_path / "r.csv").write_text("submitted_at,nps\n2025-01-01,10\n2025-01-02,6\n", encoding="utf-8")

@@ -13,9 +13,15 @@ def test_issue_says_where_and_why() -> None:
     assert "xxx..." in str(long) and len(str(long)) < 120
 
 
-@pytest.mark.parametrize(("error", "builtin"), [
-    (exc.WorkspaceNotFoundError, FileNotFoundError), (exc.WorkspaceExistsError, FileExistsError),
-    (exc.MappingError, ValueError), (exc.ConfigurationError, ValueError), (exc.InvalidRowsError, ValueError),
-])
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        (exc.WorkspaceNotFoundError, FileNotFoundError),
+        (exc.WorkspaceExistsError, FileExistsError),
+        (exc.MappingError, ValueError),
+        (exc.ConfigurationError, ValueError),
+        (exc.InvalidRowsError, ValueError),
+    ],
+)
 def test_errors_are_also_the_builtin_a_caller_expects(error: type[Exception], builtin: type[Exception]) -> None:
     assert issubclass(error, builtin) and issubclass(error, exc.CxlensError)

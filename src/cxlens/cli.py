@@ -35,9 +35,7 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON with stable keys.")]
-LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")
-]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")]
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
 
 
@@ -126,9 +124,7 @@ def _print_report(report: ImportReport, lang: str) -> None:
 @app.command("import")
 def import_(
     path: DirArg,
-    file: Annotated[
-        Path, typer.Argument(help="CSV, TSV, XLSX or XLS file (or a survey YAML with --kind survey).")
-    ],
+    file: Annotated[Path, typer.Argument(help="CSV, TSV, XLSX or XLS file (or a survey YAML with --kind survey).")],
     kind: Annotated[str, typer.Option(help=f"What the file holds: {', '.join(KINDS)} or survey.")],
     format: Annotated[str | None, typer.Option(help="Force the file format: csv, xlsx or xls.")] = None,
     mapping: Annotated[
@@ -139,9 +135,7 @@ def import_(
     encoding: Annotated[str | None, typer.Option(help="Text encoding (default: detected).")] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of timestamps without an offset.")] = None,
     date_format: Annotated[str | None, typer.Option(help="strptime format for dates, e.g. %d/%m/%Y.")] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option(help="Import the valid rows and report the invalid ones.")
-    ] = False,
+    skip_invalid: Annotated[bool, typer.Option(help="Import the valid rows and report the invalid ones.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Check everything, store nothing.")] = False,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -284,25 +278,18 @@ def _print_summary(info: dict[str, Any], lang: str) -> None:
     out.print(table)
     if info["responses_per_survey"]:
         out.print(
-            f"{label('responses', lang)}: "
-            + ", ".join(f"{k} {v:,}" for k, v in info["responses_per_survey"].items())
+            f"{label('responses', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["responses_per_survey"].items())
         )
     if info["feedback_languages"]:
         out.print(
-            f"{label('languages', lang)}: "
-            + ", ".join(f"{k} {v:,}" for k, v in info["feedback_languages"].items())
+            f"{label('languages', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["feedback_languages"].items())
         )
-        out.print(
-            f"{label('sources', lang)}: "
-            + ", ".join(f"{k} {v:,}" for k, v in info["feedback_sources"].items())
-        )
+        out.print(f"{label('sources', lang)}: " + ", ".join(f"{k} {v:,}" for k, v in info["feedback_sources"].items()))
 
 
 @app.command()
 def demo(
-    path: Annotated[
-        Path, typer.Argument(help="Folder for the demo workspace (must not hold one yet).")
-    ] = Path("demo"),
+    path: Annotated[Path, typer.Argument(help="Folder for the demo workspace (must not hold one yet).")] = Path("demo"),
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Only build the workspace.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same company.")] = 2026,
     scale: Annotated[float, typer.Option(help="Multiply every row count (1 = the full demo).")] = 1.0,

@@ -64,9 +64,7 @@ def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigurationError(
-            f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai"
-        ) from exc
+        raise ConfigurationError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from exc
     return name
 
 

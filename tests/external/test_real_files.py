@@ -33,10 +33,16 @@ def test_ibm_telco_customers_with_typed_attributes(workspace: Workspace) -> None
     assert report.mapping["columns"] == {"customer_id": "customerID"}
     types = dict(_one(workspace, "SELECT key, data_type FROM customer_attribute_keys"))
     assert types["TotalCharges"] == "number" and types["tenure"] == "number" and types["Churn"] == "text"
-    assert _one(workspace, """SELECT count(*) FROM customer_attributes a JOIN customer_attribute_keys k
-                              ON k.id = a.key_id WHERE k.key = 'TotalCharges'""") == [(7043 - 11,)]
-    assert _one(workspace, """SELECT count(*) FROM customer_attributes a JOIN customer_attribute_keys k
-                              ON k.id = a.key_id WHERE k.key = 'Churn' AND a.value_text = 'Yes'""") == [(1869,)]
+    assert _one(
+        workspace,
+        """SELECT count(*) FROM customer_attributes a JOIN customer_attribute_keys k
+                              ON k.id = a.key_id WHERE k.key = 'TotalCharges'""",
+    ) == [(7043 - 11,)]
+    assert _one(
+        workspace,
+        """SELECT count(*) FROM customer_attributes a JOIN customer_attribute_keys k
+                              ON k.id = a.key_id WHERE k.key = 'Churn' AND a.value_text = 'Yes'""",
+    ) == [(1869,)]
     again = import_file(workspace, path, "customers")
     assert (again.inserted, again.updated, again.already_stored) == (0, 0, 7043)
 
@@ -51,8 +57,14 @@ def test_freshdesk_export_names_its_odd_status_then_imports_with_a_value_map(wor
     mapping.values = {"status": {"OpenPending": "pending"}}
     report = import_file(workspace, path, "tickets", mapping=mapping)
     assert (report.rows_read, report.inserted) == (45, 45)
-    canonical = {"open": "open", "pending": "pending", "resolved": "resolved", "closed": "closed",
-                 "waiting on third party": "pending", "openpending": "pending"}
+    canonical = {
+        "open": "open",
+        "pending": "pending",
+        "resolved": "resolved",
+        "closed": "closed",
+        "waiting on third party": "pending",
+        "openpending": "pending",
+    }
     with path.open(encoding="utf-8", newline="") as fh:
         expected = Counter(canonical[row["Status"].lower()] for row in csv.DictReader(fh))
     assert dict(_one(workspace, "SELECT status, count(*) FROM tickets GROUP BY 1")) == expected

@@ -49,9 +49,7 @@ TICKETS = [
 
 
 def test_tickets_are_typed_and_stored_in_utc(workspace: Workspace, tmp_path: Path) -> None:
-    report = import_file(
-        workspace, write_csv(tmp_path / "t.csv", TICKETS), "tickets", timezone="Asia/Shanghai"
-    )
+    report = import_file(workspace, write_csv(tmp_path / "t.csv", TICKETS), "tickets", timezone="Asia/Shanghai")
     assert (report.rows_read, report.inserted, report.rejected, report.customers_created) == (3, 3, 0, 2)
     rows = query(
         workspace,
@@ -124,9 +122,7 @@ def test_importing_twice_adds_nothing(workspace: Workspace, tmp_path: Path) -> N
     assert {k: v for k, v in workspace.counts().items() if k != "import_runs"} == {
         k: v for k, v in counts.items() if k != "import_runs"
     }
-    more = write_csv(
-        tmp_path / "more.csv", TICKETS + [["T9", "2025-02-01", "C3", "", "", "", "", "", "", ""]]
-    )
+    more = write_csv(tmp_path / "more.csv", TICKETS + [["T9", "2025-02-01", "C3", "", "", "", "", "", "", ""]])
     third = import_file(workspace, more, "tickets")
     assert (third.inserted, third.already_stored, third.same_file_as_run) == (1, 3, None)
 
@@ -139,9 +135,10 @@ def test_orders_read_money_and_check_dates(workspace: Workspace, tmp_path: Path)
     ]
     report = import_file(workspace, write_csv(tmp_path / "o.csv", rows, "gbk"), "orders")
     assert report.encoding == "gb18030" and report.inserted == 2
-    assert [
-        (r[0], float(r[1])) for r in query(workspace, "SELECT external_id, amount FROM orders ORDER BY 1")
-    ] == [("O1", 1299.5), ("O2", 88.0)]
+    assert [(r[0], float(r[1])) for r in query(workspace, "SELECT external_id, amount FROM orders ORDER BY 1")] == [
+        ("O1", 1299.5),
+        ("O2", 88.0),
+    ]
     bad = rows[:2] + [["O3", "C1", "2025-03-05", "abc", "1.5", "2025-03-01"]]
     with pytest.raises(InvalidRowsError) as caught:
         import_file(workspace, write_csv(tmp_path / "bad.csv", bad), "orders")

@@ -60,9 +60,7 @@ def test_ragged_rows_are_reported_with_their_row(tmp_path: Path) -> None:
 
 def test_tsv_and_semicolons_are_sniffed(tmp_path: Path) -> None:
     assert read_table(_write(tmp_path / "t.tsv", "a\tb\n1\t2\n", "utf-8")).delimiter == "\t"
-    assert read_table(_write(tmp_path / "s.csv", "a;b\n1;2\n", "utf-8")).table.column("b").to_pylist() == [
-        "2"
-    ]
+    assert read_table(_write(tmp_path / "s.csv", "a;b\n1;2\n", "utf-8")).table.column("b").to_pylist() == ["2"]
 
 
 def test_empty_and_headerless_files_are_refused(tmp_path: Path) -> None:

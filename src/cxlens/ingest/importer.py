@@ -47,9 +47,7 @@ def source_hash(path: Path, kind: str, mapping: Mapping) -> str:
     return digest.hexdigest()
 
 
-def plan_mapping(
-    ws: Workspace, raw: RawTable, kind: Kind, mapping: Mapping | None, survey: str | None
-) -> Mapping:
+def plan_mapping(ws: Workspace, raw: RawTable, kind: Kind, mapping: Mapping | None, survey: str | None) -> Mapping:
     """The mapping an import will use: the one given (checked against the file), else a guess."""
     if mapping is not None and mapping.kind != kind:
         raise MappingError(f"the mapping is for {mapping.kind}, but the import is of {kind}")
@@ -151,9 +149,7 @@ def import_file(
         raise _refuse(report)
     digest = source_hash(file, kind, plan)
     with ws.begin() as conn:
-        prior = conn.execute(
-            sa.select(sa.func.min(t.import_runs.c.id)).where(t.import_runs.c.source_hash == digest)
-        )
+        prior = conn.execute(sa.select(sa.func.min(t.import_runs.c.id)).where(t.import_runs.c.source_hash == digest))
         report.same_file_as_run = prior.scalar()
         if not dry_run:
             progress("write", 0, 2)
@@ -192,9 +188,7 @@ def _store(conn: sa.Connection, report: ImportReport, staged: Staged, plan: Mapp
         for name, table in staged.tables.items():
             target.load(name, table)
         if plan.kind == "responses":
-            survey_id = conn.execute(
-                sa.select(t.surveys.c.id).where(t.surveys.c.code == plan.survey)
-            ).scalar_one()
+            survey_id = conn.execute(sa.select(t.surveys.c.id).where(t.surveys.c.code == plan.survey)).scalar_one()
             written = write_responses(target, int(survey_id), run_id, now)
         else:
             written = write_records(target, plan.kind, run_id, now)

@@ -46,9 +46,7 @@ def stage_records(stage: Stage, kind: Kind) -> Staged:
     """Type and check the rows of one file of ``kind`` (anything but responses)."""
     stage.parse(kind)
     if kind == "tickets":
-        stage.order_check(
-            "first_response_at", "created_at", "first response is before the ticket was created"
-        )
+        stage.order_check("first_response_at", "created_at", "first response is before the ticket was created")
         stage.order_check("resolved_at", "created_at", "resolved before the ticket was created")
         stage.range_check("csat", 0, 10)
     elif kind == "orders":
@@ -68,9 +66,7 @@ def stage_records(stage: Stage, kind: Kind) -> Staged:
     tables = {"stg_records": clean}
     if kind == "customers" and stage.mapping.attributes:
         tables["stg_attributes"] = _stage_attributes(stage)
-    return Staged(
-        tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total
-    )
+    return Staged(tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total)
 
 
 def _stage_attributes(stage: Stage) -> object:
@@ -201,9 +197,7 @@ def _write_customers(target: Target, run_id: int, now: datetime) -> Written:
     )
 
     def changed(alias: str) -> str:
-        return " OR ".join(
-            f"(s.{f} IS NOT NULL AND s.{f} IS DISTINCT FROM {alias}.{f})" for f in _CUSTOMER_FIELDS
-        )
+        return " OR ".join(f"(s.{f} IS NOT NULL AND s.{f} IS DISTINCT FROM {alias}.{f})" for f in _CUSTOMER_FIELDS)
 
     out.updated = target.scalar(
         f"SELECT count(*) FROM stg_records s JOIN customers c ON c.external_id = s.customer_id WHERE {changed('c')}"

@@ -88,9 +88,7 @@ def _mostly_cjk(path: Path, encoding: str) -> bool:
     if not wide:
         return True
     cjk = sum(
-        1
-        for ch in wide
-        if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
+        1 for ch in wide if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
     )
     return cjk / len(wide) >= 0.8
 
@@ -120,9 +118,7 @@ def detect_encoding(path: Path) -> str:
 def _undecodable(path: Path, encoding: str, offset: int) -> ReadError:
     with path.open("rb") as fh:
         line = fh.read(offset).count(b"\n") + 1
-    issue = Issue(
-        path.name, line, None, None, f"byte at offset {offset} is not valid {encoding}, GB18030 or cp1252"
-    )
+    issue = Issue(path.name, line, None, None, f"byte at offset {offset} is not valid {encoding}, GB18030 or cp1252")
     return ReadError(f"{issue}; save the file as UTF-8 (or GBK) and try again", issue)
 
 
@@ -211,9 +207,7 @@ def _read_csv_exact(utf8: Path, names: list[str], delimiter: str, file: str) -> 
                 continue
             if len(record) != len(names):
                 issues.append(
-                    Issue(
-                        file, number, None, None, f"has {len(record)} fields but the header has {len(names)}"
-                    )
+                    Issue(file, number, None, None, f"has {len(record)} fields but the header has {len(names)}")
                 )
                 continue
             for col, value in zip(columns, record, strict=True):
@@ -231,9 +225,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTab
         with utf8.open("r", encoding="utf-8-sig", newline="") as fh:
             sample = fh.read(1 << 16)
         if not sample.strip():
-            raise ReadError(
-                f"{path.name}: the file is empty", Issue(path.name, None, None, None, "empty file")
-            )
+            raise ReadError(f"{path.name}: the file is empty", Issue(path.name, None, None, None, "empty file"))
         delim = delimiter or _sniff_delimiter(sample)
         header = next(csv.reader(io.StringIO(sample), delimiter=delim))
         names = _header_names(header, path.name)

@@ -71,8 +71,7 @@ def _long_answers(stage: Stage, questions: pa.Table) -> None:
     stage.run_checks("parsed")  # the response-level fields' checks
     stage.con.register("qinfo", questions)
     parts = [
-        f"SELECT __row, {literal(code)} AS code, {literal(src)} AS src, {stage.raw_sql(src)} AS raw "
-        f"FROM raw_rows"
+        f"SELECT __row, {literal(code)} AS code, {literal(src)} AS src, {stage.raw_sql(src)} AS raw FROM raw_rows"
         for code, src in qmap.items()
     ]
     stage.con.execute(
@@ -141,9 +140,7 @@ def stage_responses(stage: Stage, questions: pa.Table, choices: pa.Table) -> Sta
         FROM answers_long a JOIN clean c USING (__row)
     """).to_arrow_table()
     tables = {"stg_records": clean, "stg_answers": answers}
-    return Staged(
-        tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total
-    )
+    return Staged(tables, issues, stage.raw.num_rows + len(stage.raw.issues), stage.rejected_count(), dups, total)
 
 
 def write_responses(target: Target, survey_id: int, run_id: int, now: datetime) -> Written:

@@ -69,16 +69,13 @@ def timestamp_sql(v: str, timezone: str = "UTC") -> str:
     local = f"coalesce(try_cast({v} AS TIMESTAMP), try_strptime({v}, {_list(DATE_FORMATS)}))"
     if timezone != "UTC":
         local = f"timezone('UTC', timezone({literal(timezone)}, {local}))"
-    return (
-        f"CASE WHEN {_OFFSET.format(v=v)} THEN timezone('UTC', try_cast({v} AS TIMESTAMPTZ)) ELSE {local} END"
-    )
+    return f"CASE WHEN {_OFFSET.format(v=v)} THEN timezone('UTC', try_cast({v} AS TIMESTAMPTZ)) ELSE {local} END"
 
 
 def number_sql(v: str) -> str:
     """Text → number, allowing thousands separators and currency signs (¥1,299.50, 1 299 元)."""
     return (
-        f"coalesce(try_cast({v} AS DOUBLE), "
-        f"try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE))"
+        f"coalesce(try_cast({v} AS DOUBLE), try_cast(regexp_replace({v}, '[,\\s¥￥$€£元]|RMB|CNY', '', 'g') AS DOUBLE))"
     )
 
 
@@ -114,9 +111,7 @@ class Staged:
 class Stage:
     """A scratch DuckDB holding one file's raw rows while they are typed and checked."""
 
-    def __init__(
-        self, raw: RawTable, mapping: Mapping, timezone: str, date_format: str | None = None
-    ) -> None:
+    def __init__(self, raw: RawTable, mapping: Mapping, timezone: str, date_format: str | None = None) -> None:
         self.raw = raw
         self.mapping = mapping
         self.con = duckdb.connect(config={"threads": 2})
@@ -229,9 +224,7 @@ class Stage:
             f"({c.value or 'NULL'})::VARCHAR AS val FROM {source} WHERE {c.condition}"
             for i, c in enumerate(self.checks)
         ]
-        self.con.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS issues (r BIGINT, k INTEGER, col VARCHAR, val VARCHAR)"
-        )
+        self.con.execute("CREATE TEMP TABLE IF NOT EXISTS issues (r BIGINT, k INTEGER, col VARCHAR, val VARCHAR)")
         if parts:
             self.con.execute(f"INSERT INTO issues {' UNION ALL '.join(parts)}")
         self._reasons.extend(c.reason for c in self.checks)
@@ -242,9 +235,7 @@ class Stage:
         self.run_checks(source)
         self.con.execute("CREATE OR REPLACE TEMP TABLE rejected AS SELECT DISTINCT r AS __row FROM issues")
         total = int(self.con.execute("SELECT count(*) FROM issues").fetchone()[0]) + len(self.raw.issues)  # type: ignore[index]
-        rows = self.con.execute(
-            f"SELECT r, k, col, val FROM issues ORDER BY r, k LIMIT {MAX_ISSUES}"
-        ).fetchall()
+        rows = self.con.execute(f"SELECT r, k, col, val FROM issues ORDER BY r, k LIMIT {MAX_ISSUES}").fetchall()
         found = [Issue(self.raw.file, r, col, val, self._reasons[k]) for r, k, col, val in rows]
         merged = sorted(found + self.raw.issues, key=lambda i: i.row or 0)
         return merged[:MAX_ISSUES], total
@@ -266,9 +257,7 @@ class Stage:
         dedupe = (
             ""
             if total == distinct
-            else (
-                f"QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL"
-            )
+            else (f"QUALIFY row_number() OVER (PARTITION BY __key ORDER BY {quote(ROW)}) = 1 OR __key IS NULL")
         )
         kind = "VIEW" if not dedupe else "TEMP TABLE"  # the common case: nothing to drop, no copy
         self.con.execute(f"""CREATE OR REPLACE {kind} clean AS SELECT {select}, {quote(ROW)} FROM (

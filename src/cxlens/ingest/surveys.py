@@ -98,9 +98,7 @@ def _texts(value: object, where: str) -> dict[str, str]:
     if isinstance(value, str):
         return {"und": value}
     if not isinstance(value, Mapping) or not value:
-        raise ConfigurationError(
-            f"{where} must be a text or a mapping of language to text, e.g. {{zh: …, en: …}}"
-        )
+        raise ConfigurationError(f"{where} must be a text or a mapping of language to text, e.g. {{zh: …, en: …}}")
     return {str(k): str(v) for k, v in value.items()}
 
 
@@ -166,9 +164,7 @@ def parse_survey(data: Mapping[str, Any], where: str = "survey") -> SurveyDef:
     if len(set(codes)) != len(codes):
         raise ConfigurationError(f"{where}: question codes must be unique")
     comp = data.get("competitor")
-    competitor = (
-        (str(comp["code"]), _texts(comp.get("name", comp["code"]), f"{where} competitor")) if comp else None
-    )
+    competitor = (str(comp["code"]), _texts(comp.get("name", comp["code"]), f"{where} competitor")) if comp else None
     return SurveyDef(
         code,
         _texts(data.get("title", code), f"{where} title"),
@@ -195,10 +191,7 @@ def load_survey(path: str | Path) -> SurveyDef:
 def _put_texts(conn: sa.Connection, entity: str, entity_id: int, texts: dict[str, str]) -> None:
     conn.execute(
         t.texts.insert(),
-        [
-            {"entity": entity, "entity_id": entity_id, "language": lang, "text": text}
-            for lang, text in texts.items()
-        ],
+        [{"entity": entity, "entity_id": entity_id, "language": lang, "text": text} for lang, text in texts.items()],
     )
 
 
@@ -206,9 +199,7 @@ def _competitor_id(conn: sa.Connection, code: str, name: dict[str, str]) -> int:
     found = conn.execute(sa.select(t.competitors.c.id).where(t.competitors.c.code == code)).scalar()
     if found is not None:
         return int(found)
-    new_id = int(
-        conn.execute(t.competitors.insert().values(code=code).returning(t.competitors.c.id)).scalar_one()
-    )
+    new_id = int(conn.execute(t.competitors.insert().values(code=code).returning(t.competitors.c.id)).scalar_one())
     _put_texts(conn, "competitor", new_id, name)
     return new_id
 

@@ -88,8 +88,7 @@ def _pg_only(
     PostgreSQL, with concurrent writers, keeps every constraint.
     """
     items: list[sa.schema.SchemaItem] = [
-        sa.ForeignKeyConstraint([col], [f"{target}.id"]).ddl_if(dialect="postgresql")
-        for col, target in refs.items()
+        sa.ForeignKeyConstraint([col], [f"{target}.id"]).ddl_if(dialect="postgresql") for col, target in refs.items()
     ]
     if unique:
         items.append(sa.UniqueConstraint(*unique).ddl_if(dialect="postgresql"))
@@ -268,9 +267,7 @@ answers = sa.Table(
     _ref("choice_id"),
     sa.Column("value_number", sa.Float),
     sa.Column("value_text", sa.Text),
-    sa.CheckConstraint(
-        "value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL", name="has_value"
-    ),
+    sa.CheckConstraint("value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL", name="has_value"),
     *_pg_only(
         "answers",
         {"response_id": "responses", "question_id": "questions", "choice_id": "choices"},

@@ -31,18 +31,14 @@ def summarise(ws: Workspace) -> dict[str, Any]:
         f = t.feedback
         languages = dict(
             conn.execute(
-                sa.select(f.c.language, sa.func.count())
-                .group_by(f.c.language)
-                .order_by(sa.func.count().desc())
+                sa.select(f.c.language, sa.func.count()).group_by(f.c.language).order_by(sa.func.count().desc())
             )
             .tuples()
             .all()
         )
         sources = dict(
             conn.execute(
-                sa.select(f.c.source_type, sa.func.count())
-                .group_by(f.c.source_type)
-                .order_by(sa.func.count().desc())
+                sa.select(f.c.source_type, sa.func.count()).group_by(f.c.source_type).order_by(sa.func.count().desc())
             )
             .tuples()
             .all()
@@ -62,9 +58,7 @@ def summarise(ws: Workspace) -> dict[str, Any]:
         recent = [
             dict(row._mapping)
             for row in conn.execute(
-                sa.select(
-                    runs.c.id, runs.c.kind, runs.c.file_name, runs.c.rows_inserted, runs.c.rows_rejected
-                )
+                sa.select(runs.c.id, runs.c.kind, runs.c.file_name, runs.c.rows_inserted, runs.c.rows_rejected)
                 .order_by(runs.c.id.desc())
                 .limit(10)
             )

@@ -88,9 +88,7 @@ def _create_engine(url: str) -> sa.Engine:
     if url.startswith("postgresql"):
         # month buckets follow the session time zone: force UTC (PITFALLS.md)
         return sa.create_engine(url, connect_args={"options": "-c timezone=UTC"}, pool_pre_ping=True)
-    raise exc.ConfigurationError(
-        f"unsupported database URL {url!r}: use duckdb:///FILE or postgresql+psycopg://…"
-    )
+    raise exc.ConfigurationError(f"unsupported database URL {url!r}: use duckdb:///FILE or postgresql+psycopg://…")
 
 
 class Workspace:
@@ -188,9 +186,7 @@ class Workspace:
         """Number of rows in each record table (see ``COUNTED_TABLES``)."""
         with self.engine.connect() as conn:
             return {
-                name: int(
-                    conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one()
-                )
+                name: int(conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[name])).scalar_one())
                 for name in COUNTED_TABLES
             }
 

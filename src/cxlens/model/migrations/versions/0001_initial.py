@@ -125,9 +125,7 @@ def upgrade() -> None:
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_import_rejects_import_run_id_import_runs")
         ),
     )
-    op.create_index(
-        op.f("ix_import_rejects_import_run_id"), "import_rejects", ["import_run_id"], unique=False
-    )
+    op.create_index(op.f("ix_import_rejects_import_run_id"), "import_rejects", ["import_run_id"], unique=False)
     op.create_table(
         "surveys",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -138,9 +136,7 @@ def upgrade() -> None:
         sa.Column("competitor_id", sa.BigInteger(), nullable=True),
         sa.Column("definition_hash", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('draft', 'in_progress', 'paused', 'completed')", name=op.f("ck_surveys_status")
-        ),
+        sa.CheckConstraint("status IN ('draft', 'in_progress', 'paused', 'completed')", name=op.f("ck_surveys_status")),
         sa.ForeignKeyConstraint(
             ["competitor_id"], ["competitors.id"], name=op.f("fk_surveys_competitor_id_competitors")
         ),
@@ -201,9 +197,7 @@ def upgrade() -> None:
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_feedback_import_run_id_import_runs")
         ).ddl_if(dialect="postgresql"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_feedback_idempotency_key")).ddl_if(
-            dialect="postgresql"
-        ),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_feedback_idempotency_key")).ddl_if(dialect="postgresql"),
     )
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_feedback_customer_id", "feedback", ["customer_id"], unique=False)
@@ -221,9 +215,9 @@ def upgrade() -> None:
         sa.Column("channel", sa.Text(), nullable=True),
         sa.Column("promotion", sa.Text(), nullable=True),
         sa.Column("import_run_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers")
-        ).ddl_if(dialect="postgresql"),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers")).ddl_if(
+            dialect="postgresql"
+        ),
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_orders_import_run_id_import_runs")
         ).ddl_if(dialect="postgresql"),
@@ -252,13 +246,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["import_run_id"], ["import_runs.id"], name=op.f("fk_responses_import_run_id_import_runs")
         ).ddl_if(dialect="postgresql"),
-        sa.ForeignKeyConstraint(
-            ["survey_id"], ["surveys.id"], name=op.f("fk_responses_survey_id_surveys")
-        ).ddl_if(dialect="postgresql"),
+        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], name=op.f("fk_responses_survey_id_surveys")).ddl_if(
+            dialect="postgresql"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_responses")),
-        sa.UniqueConstraint(
-            "survey_id", "idempotency_key", name=op.f("uq_responses_survey_id_idempotency_key")
-        ).ddl_if(dialect="postgresql"),
+        sa.UniqueConstraint("survey_id", "idempotency_key", name=op.f("uq_responses_survey_id_idempotency_key")).ddl_if(
+            dialect="postgresql"
+        ),
     )
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_responses_customer_id", "responses", ["customer_id"], unique=False)
@@ -312,12 +306,8 @@ def upgrade() -> None:
             name=op.f("ck_questions_type"),
         ),
         sa.CheckConstraint("scale_min IS NULL OR scale_max > scale_min", name=op.f("ck_questions_scale")),
-        sa.ForeignKeyConstraint(
-            ["dimension_id"], ["dimensions.id"], name=op.f("fk_questions_dimension_id_dimensions")
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["questions.id"], name=op.f("fk_questions_parent_id_questions")
-        ),
+        sa.ForeignKeyConstraint(["dimension_id"], ["dimensions.id"], name=op.f("fk_questions_dimension_id_dimensions")),
+        sa.ForeignKeyConstraint(["parent_id"], ["questions.id"], name=op.f("fk_questions_parent_id_questions")),
         sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], name=op.f("fk_questions_survey_id_surveys")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_questions")),
         sa.UniqueConstraint("survey_id", "code", name=op.f("uq_questions_survey_id_code")),
@@ -329,9 +319,7 @@ def upgrade() -> None:
         sa.Column("code", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["question_id"], ["questions.id"], name=op.f("fk_choices_question_id_questions")
-        ),
+        sa.ForeignKeyConstraint(["question_id"], ["questions.id"], name=op.f("fk_choices_question_id_questions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_choices")),
         sa.UniqueConstraint("question_id", "code", name=op.f("uq_choices_question_id_code")),
     )
@@ -346,9 +334,9 @@ def upgrade() -> None:
             "value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL",
             name=op.f("ck_answers_has_value"),
         ),
-        sa.ForeignKeyConstraint(
-            ["choice_id"], ["choices.id"], name=op.f("fk_answers_choice_id_choices")
-        ).ddl_if(dialect="postgresql"),
+        sa.ForeignKeyConstraint(["choice_id"], ["choices.id"], name=op.f("fk_answers_choice_id_choices")).ddl_if(
+            dialect="postgresql"
+        ),
         sa.ForeignKeyConstraint(
             ["question_id"], ["questions.id"], name=op.f("fk_answers_question_id_questions")
         ).ddl_if(dialect="postgresql"),
