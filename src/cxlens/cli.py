@@ -118,6 +118,9 @@ def _print_report(report: ImportReport, lang: str) -> None:
     if report.issue_count > 20:
         out.print(f"  … {report.issue_count - 20} more")
     if report.dry_run:
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(report.mapping, allow_unicode=True, sort_keys=False))
         out.print(f"[bold]{label('dry_run', lang)}[/]")
 
 
