@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
 
 from cxlens.exceptions import ConfigurationError
 
-__all__ = ["SETTINGS", "Setting", "Settings", "load_settings"]
+__all__ = ["SETTINGS", "Setting", "Settings", "check_timezone", "load_settings", "read_yaml_mapping"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,19 @@ def _read_dotenv(path: Path) -> dict[str, str]:
         key, _, value = line.partition("=")
         values[key.strip()] = value.strip().strip("'\"")
     return values
+
+
+def read_yaml_mapping(path: Path, what: str, error: type[ValueError]) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping (a survey definition, a column mapping …).
+
+    Raises ``error`` naming the file when it cannot be read, is not YAML, or is not a mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise error(f"{path}: cannot read the {what}: {err}") from err
+    if not isinstance(data, dict):
+        raise error(f"{path}: a {what} must be a YAML mapping (key: value lines)")
+    return data
 
 
 def check_timezone(name: str) -> str:

@@ -71,7 +71,7 @@ def _save(tmp_path: Path, text: str) -> Path:
         ("kind: invoices\n", MappingError, "kind"),
         ("kind: orders\ncolumns: {price: 价格}\n", MappingError, "no field.*price"),
         ("kind: orders\ntimezone: Mars/Base\n", ConfigurationError, "unknown time zone"),
-        ("- just a list\n", MappingError, "YAML mapping"),
+        ("- just a list\n", MappingError, "must be a YAML mapping"),
     ],
 )
 def test_bad_mapping_files_say_why(tmp_path: Path, text: str, error: type[Exception], match: str) -> None:

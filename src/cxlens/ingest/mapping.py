@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from cxlens.config import check_timezone
+from cxlens.config import check_timezone, read_yaml_mapping
 from cxlens.exceptions import MappingError
 from cxlens.ingest.fields import FIELDS, KINDS, Kind, normalise_header
 
@@ -121,13 +121,7 @@ def mapping_from_dict(data: AbcMapping[str, Any], where: str = "mapping") -> Map
 def load_mapping(path: str | Path) -> Mapping:
     """Read a mapping YAML file."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise MappingError(f"{p}: cannot read the mapping: {err}") from err
-    if not isinstance(data, AbcMapping):
-        raise MappingError(f"{p}: a mapping file must be a YAML mapping with `kind:` and `columns:`")
-    return mapping_from_dict(data, str(p))
+    return mapping_from_dict(read_yaml_mapping(p, "column mapping", MappingError), str(p))
 
 
 def infer_mapping(

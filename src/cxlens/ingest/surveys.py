@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 
+from cxlens.config import read_yaml_mapping
 from cxlens.exceptions import ConfigurationError
 from cxlens.model import tables as t
 
@@ -179,13 +179,7 @@ def parse_survey(data: Mapping[str, Any], where: str = "survey") -> SurveyDef:
 
 def load_survey(path: str | Path) -> SurveyDef:
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigurationError(f"{p}: cannot read the survey definition: {err}") from err
-    if not isinstance(data, Mapping):
-        raise ConfigurationError(f"{p}: a survey definition must be a YAML mapping")
-    return parse_survey(data, str(p))
+    return parse_survey(read_yaml_mapping(p, "survey definition", ConfigurationError), str(p))
 
 
 def _put_texts(conn: sa.Connection, entity: str, entity_id: int, texts: dict[str, str]) -> None:
