@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cxlens import __version__
+from cxlens import __version__, cli_metric
 from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
@@ -328,6 +328,10 @@ def demo(
             "(网页端尚未包含在此版本中;工作区已建好。)"
         )
     out.print(f"`cxlens status {path}` shows this again; the source files are in {path / 'demo-data'}.")
+
+
+app.command("metric")(cli_metric.metric)
+app.command("metrics")(cli_metric.metrics)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "MappingError",
     "ReadError",
     "SchemaVersionError",
+    "UndefinedMetricWarning",
     "WorkspaceError",
     "WorkspaceExistsError",
     "WorkspaceLockedError",
@@ -117,3 +118,7 @@ class InvalidRowsError(ImportError_, ValueError):
 
 class ConfigurationError(CxlensError, ValueError):
     """A setting, a survey definition or a mapping file is invalid."""
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric was asked of a slice with no data (n = 0): its value is NaN, never a silent 0."""

@@ -49,13 +49,15 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     survey: str | None = None
     timezone: str | None = None
+    #: a fixed value for a field the file has no column for (e.g. ``submitted_at`` of an export without dates)
+    constants: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind}
         for key in ("survey", "timezone"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
-        for key in ("columns", "questions", "attributes", "ignore", "values"):
+        for key in ("columns", "constants", "questions", "attributes", "ignore", "values"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
         return data
@@ -76,11 +78,13 @@ class Mapping:
                 f"{file}: the mapping names columns that are not in the file: "
                 f"{', '.join(missing)}; the file has: {', '.join(sorted(present))}"
             )
-        required = [f.name for f in FIELDS[self.kind] if f.required and f.name not in self.columns]
+        given = set(self.columns) | set(self.constants)
+        required = [f.name for f in FIELDS[self.kind] if f.required and f.name not in given]
         if required:
             raise MappingError(
                 f"{file}: no column for the required field(s) {', '.join(required)} of {self.kind}; "
-                f"name them under `columns:` in a mapping file (--mapping), e.g. `{required[0]}: <column>`"
+                f"name them under `columns:` in a mapping file (--mapping), e.g. `{required[0]}: <column>`, "
+                f"or give one value for every row under `constants:`"
             )
 
 
@@ -105,6 +109,10 @@ def mapping_from_dict(data: AbcMapping[str, Any], where: str = "mapping") -> Map
             f"{where}: {kind} has no field(s) {', '.join(unknown)}; fields are {', '.join(sorted(known))}"
         )
     values = {str(k): _as_str_dict(v, f"{where}: values.{k}") for k, v in (data.get("values") or {}).items()}
+    constants = _as_str_dict(data.get("constants"), f"{where}: constants")
+    unknown = sorted(set(constants) - known)
+    if unknown:
+        raise MappingError(f"{where}: constants name no field(s) of {kind}: {', '.join(unknown)}")
     tz = data.get("timezone")
     return Mapping(
         kind=kind,
@@ -115,6 +123,7 @@ def mapping_from_dict(data: AbcMapping[str, Any], where: str = "mapping") -> Map
         values=values,
         survey=str(data["survey"]) if data.get("survey") else None,
         timezone=check_timezone(str(tz)) if tz else None,
+        constants=constants,
     )
 
 

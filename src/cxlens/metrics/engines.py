@@ -1,0 +1,105 @@
+"""Where metrics run: the workspace's own DuckDB (default), or Spark for workspaces that outgrow one machine.
+
+Both are Ibis backends holding the canonical tables under their own names, so every metric definition runs
+unchanged on either. Spark reads the tables from Parquet (PITFALLS.md: loading nullable integers from an
+in-memory frame silently nulls them without Arrow).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from cxlens.model import tables as t
+from cxlens.store import Workspace
+
+__all__ = ["ENGINES", "Analytics", "spark_session"]
+
+ENGINES = ("duckdb", "pyspark")
+
+
+class Analytics:
+    """An Ibis backend holding a workspace's tables."""
+
+    def __init__(self, backend: Any, engine: str) -> None:
+        self.backend = backend
+        self.engine = engine
+
+    @classmethod
+    def for_workspace(cls, ws: Workspace, engine: str = "duckdb", session: Any = None) -> Analytics:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+        if engine == "duckdb":
+            if ws.dialect != "duckdb":
+                raise ValueError("the duckdb engine reads DuckDB workspaces; use engine='pyspark' for PostgreSQL")
+            raw = ws.engine.raw_connection().driver_connection
+            cursor = raw._ConnectionWrapper__c.cursor()  # type: ignore[union-attr]
+            return cls(ibis.duckdb.from_connection(cursor), engine)
+        return cls(_spark_backend(ws, session or spark_session()), engine)
+
+    def table(self, name: str) -> Any:
+        return self.backend.table(name)
+
+    def execute(self, expr: Any) -> Any:
+        return self.backend.execute(expr)
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A local Spark session in UTC, offline-safe (no UI, loopback only)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master(master).appName("cxlens")
+            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+
+
+def _spark_backend(ws: Workspace, session: Any) -> Any:
+    """Copy the workspace's tables to Parquet (through DuckDB or pandas) and register them in Spark."""
+    folder = Path(tempfile.mkdtemp(prefix="cxlens-spark-"))
+    backend = ibis.pyspark.connect(session)
+    for name in t.metadata.tables:
+        path = folder / f"{name}.parquet"
+        with ws.engine.connect() as conn:
+            frame = conn.exec_driver_sql(f'SELECT * FROM "{name}"').fetchall()
+            columns = list(t.metadata.tables[name].columns.keys())
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        decimals = {c.name for c in t.metadata.tables[name].columns
+                    if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
+        rows = [{c: (float(v) if c in decimals and v is not None else v) for c, v in zip(columns, row, strict=True)}
+                for row in frame]
+        table = pa.Table.from_pylist(rows, schema=_arrow_schema(name))
+        pq.write_table(table, path)
+        backend.read_parquet(str(path), table_name=name)
+    return backend
+
+
+def _arrow_schema(name: str) -> Any:
+    fields = []
+    for column in t.metadata.tables[name].columns:
+        kind = column.type
+        if isinstance(kind, sa.BigInteger | sa.Integer):
+            arrow = pa.int64()
+        elif isinstance(kind, sa.Float):
+            arrow = pa.float64()
+        elif isinstance(kind, sa.Numeric):
+            arrow = pa.float64()
+        elif isinstance(kind, sa.DateTime):
+            arrow = pa.timestamp("us")
+        elif isinstance(kind, sa.Boolean):
+            arrow = pa.bool_()
+        else:
+            arrow = pa.string()
+        fields.append(pa.field(column.name, arrow))
+    return pa.schema(fields)

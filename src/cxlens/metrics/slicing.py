@@ -1,0 +1,135 @@
+"""Asking for a metric: filter, slice by any dimension, bucket by period, aggregate on the engine, then
+finish (value, n, interval) in closed form. The result is a tidy DataFrame, one row per slice and period.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxlens.exceptions import UndefinedMetricWarning
+from cxlens.metrics.engines import Analytics
+from cxlens.metrics.registry import Metric, get_metric
+from cxlens.metrics.sources import DIMENSIONS, source
+from cxlens.store import Workspace
+
+__all__ = ["PERIODS", "compute"]
+
+#: period name → (Ibis truncate unit, pandas frequency)
+PERIODS: dict[str, tuple[str, str]] = {
+    "day": ("D", "D"), "week": ("W", "W-MON"), "month": ("M", "MS"), "quarter": ("Q", "QS"), "year": ("Y", "YS"),
+}
+_CORE = ["value", "n", "ci_low", "ci_high"]
+_TICK = pd.Timedelta(microseconds=1)
+
+
+def _analytics(where: Workspace | Analytics) -> Analytics:
+    return where if isinstance(where, Analytics) else Analytics.for_workspace(where)
+
+
+def _check(metric: Metric, by: Sequence[str], every: str | None, survey: str | None, question: str | None) -> None:
+    allowed = DIMENSIONS[metric.source]
+    bad = [b for b in by if b not in allowed]
+    if bad:
+        raise ValueError(f"{metric.name} cannot be sliced by {', '.join(bad)}; it can by {', '.join(allowed)}")
+    if every is not None and every not in PERIODS:
+        raise ValueError(f"every must be one of {', '.join(PERIODS)}, not {every!r}")
+    if metric.needs_survey and not survey:
+        raise ValueError(f"{metric.name} needs survey= (the survey whose dimensions it weighs)")
+    if metric.needs_question and not question:
+        raise ValueError(f"{metric.name} needs question= (the question it reads)")
+    if "periodic" in metric.options and every is None:
+        raise ValueError(f"{metric.name} is defined per period: give every= (e.g. 'month')")
+
+
+def _filtered(t: Any, metric: Metric, start: datetime | None, end: datetime | None,
+              where: Mapping[str, Any], survey: str | None, question: str | None) -> Any:
+    if survey is not None:
+        t = t.filter(t.survey == survey)
+    if question is not None:
+        t = t.filter(t.question == question)
+    elif metric.question_types:
+        t = t.filter(t.question_type.isin(list(metric.question_types)))
+    for column, value in where.items():
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        t = t.filter(t[column].isin(values))
+    if start is not None:
+        t = t.filter(t.at >= start)
+    if end is not None:
+        t = t.filter(t.at < end)
+    return t
+
+
+def _periods(an: Analytics, t: Any, every: str, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+    low, high = an.execute(t.aggregate(low=t.at.min(), high=t.at.max())).iloc[0]
+    low, high = start or low, end or high
+    if pd.isna(low) or pd.isna(high):
+        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]")})
+    freq = PERIODS[every][1]
+    starts = pd.date_range(pd.Timestamp(low).to_period(freq[0] if every != "week" else "W-SUN").start_time,
+                           pd.Timestamp(high), freq=freq)
+    ends = (starts + pd.tseries.frequencies.to_offset(freq)).map(lambda e: min(e, pd.Timestamp(high) + _TICK))
+    frame = pd.DataFrame({"period": starts, "start": starts, "end": ends})  # a partial last period ends with the data
+    return frame.astype({"period": "datetime64[us]", "start": "datetime64[us]", "end": "datetime64[us]"})
+
+
+def compute(where: Workspace | Analytics, metric: str, *, by: Sequence[str] = (), every: str | None = None,
+            start: datetime | None = None, end: datetime | None = None, filters: Mapping[str, Any] | None = None,
+            survey: str | None = None, question: str | None = None, **options: Any) -> pd.DataFrame:
+    """Compute ``metric`` for each slice (``by``) and period (``every``), with n and its 95 % interval.
+
+    ``filters`` keeps rows whose column equals a value (or is in a list); ``start``/``end`` bound the time
+    column (UTC, end exclusive). ``options`` are the metric's own (e.g. ``target_hours`` for SLA).
+
+    Returns columns: the ``by`` columns, ``period`` (when ``every``), ``value``, ``n``, ``ci_low``,
+    ``ci_high``, then the metric's own extras (e.g. ``promoters_pct``, ``p90``). A slice with no data is
+    absent; asked without slices, an empty selection gives one row of NaN and an ``UndefinedMetricWarning``.
+    """
+    m = get_metric(metric)
+    keys = list(by)
+    _check(m, keys, every, survey, question)
+    an = _analytics(where)
+    t = _filtered(source(an.backend, m.source), m, start, end, filters or {}, survey, question)
+    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic")} | options
+    if "periodic" in m.options:
+        periods = _periods(an, t, str(every), start, end)
+        expr = m.options["periodic"](t, periods, keys, **opts)
+        keys = [*keys, "period"]
+    else:
+        if every is not None:
+            t = t.mutate(period=t.at.truncate(PERIODS[every][0]))
+            keys = [*keys, "period"]
+        if "prepare" in m.options:
+            t = m.options["prepare"](t, keys)
+        aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
+        expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
+    frame = an.execute(expr)
+    return _finish(m, frame, keys)
+
+
+def _finish(m: Metric, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:  # aggregates of an empty selection come back as None
+        if column not in keys:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    if "n" in frame:
+        frame["n"] = frame["n"].fillna(0).astype("int64")
+    frame = m.finish(frame)
+    frame["n"] = frame["n"].fillna(0).astype("int64")
+    for column in ("ci_low", "ci_high"):  # a census total (revenue) has no sampling interval
+        if column not in frame:
+            frame[column] = np.nan
+    if not keys and (frame.empty or int(frame["n"].iloc[0]) == 0):
+        warnings.warn(f"{m.name}: no data in this selection (n = 0); the value is NaN",
+                      UndefinedMetricWarning, stacklevel=3)
+    if "period" in frame:
+        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[us]")
+    extras = [c for c in frame.columns if c not in keys and c not in _CORE]
+    frame = frame[[*keys, *_CORE, *extras]]
+    frame.insert(0, "metric", m.name)
+    return frame.sort_values(keys, ignore_index=True) if keys else frame.reset_index(drop=True)
