@@ -43,7 +43,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _table(frame: pd.DataFrame, title: str) -> Table:
     table = Table(title=title)
-    core = ("value", "n", "ci_low", "ci_high")
+    core = ("value", "n", "ci_low", "ci_high", "change", "p_val", "significant", "target", "attained")
     shown = [c for c in frame.columns if c != "metric" and (c in core or frame.columns.get_loc(c) < 2 + _keys(frame))]
     for column in shown:
         table.add_column(column, justify="right" if column in ("value", "n", "ci_low", "ci_high") else "left")
@@ -71,30 +71,46 @@ def metric(
     every: Annotated[str | None, typer.Option(help="Bucket by day, week, month, quarter or year.")] = None,
     survey: Annotated[str | None, typer.Option(help="Only this survey (CSI needs it).")] = None,
     question: Annotated[str | None, typer.Option(help="Only this question (top/bottom box need it).")] = None,
-    filter: Annotated[list[str] | None, typer.Option(help="Keep rows where column=value[,value…] (repeatable).")] = None,
+    filter: Annotated[
+        list[str] | None, typer.Option(help="Keep rows where column=value[,value…] (repeatable).")
+    ] = None,
     start: Annotated[datetime | None, typer.Option(help="From this time (UTC, inclusive).")] = None,
     end: Annotated[datetime | None, typer.Option(help="Up to this time (UTC, exclusive).")] = None,
     option: Annotated[list[str] | None, typer.Option(help="A metric option, e.g. target_hours=2.")] = None,
+    change: Annotated[bool, typer.Option(help="Add each period's change and whether it is significant.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.")] = False,
 ) -> None:
     """Compute one metric, sliced and bucketed, with n and its 95 % interval."""
     from cxlens.metrics import compute
 
-    options = {k: float(v[0]) for k, v in _parse_filters(option or []).items()}
+    options: dict[str, Any] = {k: float(v[0]) for k, v in _parse_filters(option or []).items()}
     try:
         with Workspace.open(path) as ws:
-            frame = compute(ws, name, by=by or (), every=every, start=start, end=end,
-                            filters=_parse_filters(filter or []), survey=survey, question=question, **options)
+            frame = compute(
+                ws,
+                name,
+                by=by or (),
+                every=every,
+                start=start,
+                end=end,
+                filters=_parse_filters(filter or []),
+                survey=survey,
+                question=question,
+                change=change,
+                **options,
+            )
     except (CxlensError, ValueError) as e:
         if as_json:
-            sys.stdout.write(json.dumps({"ok": False, "error": type(e).__name__, "message": str(e)},
-                                        ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps({"ok": False, "error": type(e).__name__, "message": str(e)}, ensure_ascii=False) + "\n"
+            )
         else:
             Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False)
         raise typer.Exit(code=1) from e
     if as_json:
-        sys.stdout.write(json.dumps({"ok": True, "metric": name, "rows": _records(frame)}, ensure_ascii=False,
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps({"ok": True, "metric": name, "rows": _records(frame)}, ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         out.print(_table(frame, name))
 

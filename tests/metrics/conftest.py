@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -30,16 +29,16 @@ questions:
 FILES = {
     "customers.csv": "customer_id,segment,region\nC1,A,N\nC2,B,S\nC3,A,S\n",
     "responses.csv": "response_id,customer_id,submitted_at,nps,csat,ces,q1,q2\n"
-                     "R1,C1,2025-01-10 10:00,10,5,7,5,1\nR2,C2,2025-01-20 10:00,6,3,4,3,3\n"
-                     "R3,C3,2025-02-05 10:00,8,4,5,,5\nR4,,2025-02-10 10:00,9,,2,1,1\n",
+    "R1,C1,2025-01-10 10:00,10,5,7,5,1\nR2,C2,2025-01-20 10:00,6,3,4,3,3\n"
+    "R3,C3,2025-02-05 10:00,8,4,5,,5\nR4,,2025-02-10 10:00,9,,2,1,1\n",
     "tickets.csv": "ticket_id,customer_id,team,created_at,first_response_at,resolved_at\n"
-                   "T1,C1,a,2025-01-01 00:00,2025-01-01 01:00,2025-01-01 05:00\n"
-                   "T2,C2,a,2025-01-02 00:00,2025-01-02 03:00,\n"
-                   "T3,C3,b,2025-01-03 00:00,,\n"
-                   "T4,C1,b,2025-02-01 00:00,2025-02-01 00:30,2025-02-01 02:00\n",
+    "T1,C1,a,2025-01-01 00:00,2025-01-01 01:00,2025-01-01 05:00\n"
+    "T2,C2,a,2025-01-02 00:00,2025-01-02 03:00,\n"
+    "T3,C3,b,2025-01-03 00:00,,\n"
+    "T4,C1,b,2025-02-01 00:00,2025-02-01 00:30,2025-02-01 02:00\n",
     "orders.csv": "order_id,customer_id,ordered_at,amount,category,fulfilled_at\n"
-                  "O1,C1,2025-01-05,100,X,2025-01-06\nO2,C1,2025-01-25,50,Y,\n"
-                  "O3,C2,2025-01-10,30,X,2025-01-13\nO4,C3,2025-03-01,20,X,2025-03-02\n",
+    "O1,C1,2025-01-05,100,X,2025-01-06\nO2,C1,2025-01-25,50,Y,\n"
+    "O3,C2,2025-01-10,30,X,2025-01-13\nO4,C3,2025-03-01,20,X,2025-03-02\n",
 }
 
 HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None

@@ -33,27 +33,30 @@ def one(engine: Analytics, metric: str, **kw: object) -> pd.Series:
     return frame.iloc[0]
 
 
-@pytest.mark.parametrize(("metric", "kw", "value", "n"), [
-    ("nps", {}, 25.0, 4),
-    ("csat", {}, 200 / 3, 3),
-    ("csat_mean", {}, 4.0, 3),
-    ("ces", {}, 4.5, 4),
-    ("ces_easy", {}, 50.0, 4),
-    ("csi", {"survey": "s"}, 52.5, 4),
-    ("top_box", {"question": "q1"}, 100 / 3, 3),
-    ("bottom_box", {"question": "q2"}, 50.0, 4),
-    ("first_response_time", {}, 1.0, 3),
-    ("resolution_time", {}, 3.5, 2),
-    ("resolution_rate", {}, 50.0, 4),
-    ("sla_attainment", {"target_hours": 2}, 50.0, 4),
-    ("revenue", {}, 200.0, 4),
-    ("aov", {}, 50.0, 4),
-    ("revenue_per_customer", {}, 200 / 3, 3),
-    ("purchase_frequency", {}, 4 / 3, 3),
-    ("cross_sell_rate", {}, 100 / 3, 3),
-    ("repurchase_rate", {}, 100 / 3, 3),
-    ("order_processing_time", {}, 24.0, 3),
-])
+@pytest.mark.parametrize(
+    ("metric", "kw", "value", "n"),
+    [
+        ("nps", {}, 25.0, 4),
+        ("csat", {}, 200 / 3, 3),
+        ("csat_mean", {}, 4.0, 3),
+        ("ces", {}, 4.5, 4),
+        ("ces_easy", {}, 50.0, 4),
+        ("csi", {"survey": "s"}, 52.5, 4),
+        ("top_box", {"question": "q1"}, 100 / 3, 3),
+        ("bottom_box", {"question": "q2"}, 50.0, 4),
+        ("first_response_time", {}, 1.0, 3),
+        ("resolution_time", {}, 3.5, 2),
+        ("resolution_rate", {}, 50.0, 4),
+        ("sla_attainment", {"target_hours": 2}, 50.0, 4),
+        ("revenue", {}, 200.0, 4),
+        ("aov", {}, 50.0, 4),
+        ("revenue_per_customer", {}, 200 / 3, 3),
+        ("purchase_frequency", {}, 4 / 3, 3),
+        ("cross_sell_rate", {}, 100 / 3, 3),
+        ("repurchase_rate", {}, 100 / 3, 3),
+        ("order_processing_time", {}, 24.0, 3),
+    ],
+)
 def test_hand_computed_totals(engine: Analytics, metric: str, kw: dict[str, object], value: float, n: int) -> None:
     row = one(engine, metric, **kw)
     assert row["value"] == pytest.approx(value) and row["n"] == n
@@ -119,3 +122,18 @@ def test_every_metric_is_documented() -> None:
     frame = list_metrics()
     assert frame["definition"].str.len().min() > 40
     assert {"nps", "csat", "ces", "csi", "retention_rate", "first_response_time", "aov"} <= set(frame["name"])
+
+
+def test_change_between_periods_is_tested(engine: Analytics) -> None:
+    frame = compute(engine, "nps", every="month", change=True)
+    feb = frame.iloc[1]
+    assert feb["change"] == pytest.approx(50.0) and feb["test"] == "nps_z"
+    assert 0.0 < feb["p_val"] < 1.0 and not feb["significant"]  # two answers a month prove nothing
+    assert np.isnan(frame.iloc[0]["p_val"])
+
+
+def test_targets_give_attainment(engine: Analytics) -> None:
+    frame = compute(engine, "nps", targets={"nps": {"target": 30, "benchmark": 20}})
+    assert frame.loc[0, ["target", "benchmark", "attained"]].tolist() == [30.0, 20.0, False]
+    frt = compute(engine, "first_response_time", targets={"first_response_time": {"target": 2}})
+    assert bool(frt.loc[0, "attained"])  # lower is better: 1 h beats 2 h

@@ -58,9 +58,14 @@ def spark_session(master: str = "local[2]") -> Any:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName("cxlens")
-            .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName("cxlens")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
 
 
 def _spark_backend(ws: Workspace, session: Any) -> Any:
@@ -73,12 +78,16 @@ def _spark_backend(ws: Workspace, session: Any) -> Any:
             frame = conn.exec_driver_sql(f'SELECT * FROM "{name}"').fetchall()
             columns = list(t.metadata.tables[name].columns.keys())
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        decimals = {c.name for c in t.metadata.tables[name].columns
-                    if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
-        rows = [{c: (float(v) if c in decimals and v is not None else v) for c, v in zip(columns, row, strict=True)}
-                for row in frame]
+        decimals = {
+            c.name
+            for c in t.metadata.tables[name].columns
+            if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)
+        }
+        rows = [
+            {c: (float(v) if c in decimals and v is not None else v) for c, v in zip(columns, row, strict=True)}
+            for row in frame
+        ]
         table = pa.Table.from_pylist(rows, schema=_arrow_schema(name))
         pq.write_table(table, path)
         backend.read_parquet(str(path), table_name=name)
@@ -89,11 +98,9 @@ def _arrow_schema(name: str) -> Any:
     fields = []
     for column in t.metadata.tables[name].columns:
         kind = column.type
-        if isinstance(kind, sa.BigInteger | sa.Integer):
+        if isinstance(kind, sa.Integer):
             arrow = pa.int64()
-        elif isinstance(kind, sa.Float):
-            arrow = pa.float64()
-        elif isinstance(kind, sa.Numeric):
+        elif isinstance(kind, sa.Float) or isinstance(kind, sa.Numeric):
             arrow = pa.float64()
         elif isinstance(kind, sa.DateTime):
             arrow = pa.timestamp("us")

@@ -38,8 +38,9 @@ def wilson_interval(successes: ArrayLike, n: ArrayLike, z: float = Z95) -> tuple
     return 100 * p, 100 * (centre - half), 100 * (centre + half)
 
 
-def nps_interval(promoters: ArrayLike, detractors: ArrayLike, n: ArrayLike, z: float = Z95
-                 ) -> tuple[Array, Array, Array, Array]:
+def nps_interval(
+    promoters: ArrayLike, detractors: ArrayLike, n: ArrayLike, z: float = Z95
+) -> tuple[Array, Array, Array, Array]:
     """NPS = 100 × (promoters − detractors) / n with the multinomial variance of a difference of two shares
     of one sample: Var = [p_P + p_D − (p_P − p_D)²] / n (e.g. Rocks 2016, "The true standard error of NPS").
 
@@ -58,8 +59,9 @@ def nps_interval(promoters: ArrayLike, detractors: ArrayLike, n: ArrayLike, z: f
     return 100 * score, 100 * se, 100 * (score - z * se), 100 * (score + z * se)
 
 
-def mean_interval(n: ArrayLike, total: ArrayLike, total_sq: ArrayLike, level: float = 0.95
-                  ) -> tuple[Array, Array, Array, Array]:
+def mean_interval(
+    n: ArrayLike, total: ArrayLike, total_sq: ArrayLike, level: float = 0.95
+) -> tuple[Array, Array, Array, Array]:
     """Mean with Student's t interval, from n, Σx and Σx² (so engines only sum).
 
     Returns (mean, sample sd, ci_low, ci_high); the interval is NaN when n < 2.

@@ -35,16 +35,19 @@ def customer_periods(orders: Any, periods: pd.DataFrame, keys: list[str], active
     p = ibis.memtable(periods.assign(lookback=periods["start"] - window, end_lookback=periods["end"] - window))
     o = orders.select("customer_key", "at", *keys)
     hits = o.join(p, (o.at >= p.lookback) & (o.at < p.end))
-    hits = hits.mutate(at_start=(hits.at < hits.start).cast("int64"),
-                       at_end=(hits.at >= hits.end_lookback).cast("int64"))
+    hits = hits.mutate(
+        at_start=(hits.at < hits.start).cast("int64"), at_end=(hits.at >= hits.end_lookback).cast("int64")
+    )
     per = hits.group_by(["period", "customer_key", *keys]).aggregate(s=hits.at_start.max(), e=hits.at_end.max())
     active = per.group_by(["period", *keys]).aggregate(
-        at_start=per.s.sum(), at_end=per.e.sum(), kept=(per.s * per.e).sum())
+        at_start=per.s.sum(), at_end=per.e.sum(), kept=(per.s * per.e).sum()
+    )
     first = o.group_by(["customer_key", *keys]).aggregate(first=o.at.min())
     newp = first.join(p, (first.first >= p.start) & (first.first < p.end))
     new = newp.group_by(["period", *keys]).aggregate(new=newp.count())
     return active.left_join(new, [active[c] == new[c] for c in ["period", *keys]]).select(
-        *[active[c] for c in active.columns], new=new.new.fill_null(0))
+        *[active[c] for c in active.columns], new=new.new.fill_null(0)
+    )
 
 
 def _finish_retention(df: pd.DataFrame) -> pd.DataFrame:
@@ -63,18 +66,34 @@ def _finish_churn(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-register(Metric(
-    "retention_rate", "loyalty", "orders", "%", "higher",
-    "(customers at period end − new customers in the period) / customers at period start × 100 %; a "
-    "customer 'is a customer' when they ordered in the active_days (180) before; Wilson interval on "
-    "the returning share. Needs every=.", lambda t: {}, _finish_retention,
-    options={"periodic": customer_periods, "active_days": 180},
-    reference="seed 002 (客户关系质量评估): 客户保留率",
-))
+register(
+    Metric(
+        "retention_rate",
+        "loyalty",
+        "orders",
+        "%",
+        "higher",
+        "(customers at period end − new customers in the period) / customers at period start × 100 %; a "
+        "customer 'is a customer' when they ordered in the active_days (180) before; Wilson interval on "
+        "the returning share. Needs every=.",
+        lambda t: {},
+        _finish_retention,
+        options={"periodic": customer_periods, "active_days": 180},
+        reference="seed 002 (客户关系质量评估): 客户保留率",
+    )
+)
 
-register(Metric(
-    "churn_rate", "loyalty", "orders", "%", "lower",
-    "% of the customers at period start (ordered in the active_days before it) who did not order in the "
-    "active_days before period end; Wilson interval. Needs every=.", lambda t: {}, _finish_churn,
-    options={"periodic": customer_periods, "active_days": 180},
-))
+register(
+    Metric(
+        "churn_rate",
+        "loyalty",
+        "orders",
+        "%",
+        "lower",
+        "% of the customers at period start (ordered in the active_days before it) who did not order in the "
+        "active_days before period end; Wilson interval. Needs every=.",
+        lambda t: {},
+        _finish_churn,
+        options={"periodic": customer_periods, "active_days": 180},
+    )
+)

@@ -61,6 +61,16 @@ def get_metric(name: str) -> Metric:
 
 def list_metrics() -> pd.DataFrame:
     """Every metric with its family, unit, direction and definition."""
-    rows = [{"name": m.name, "family": m.family, "source": m.source, "unit": m.unit, "direction": m.direction,
-             "definition": m.help, "reference": m.reference} for m in METRICS.values()]
+    rows = [
+        {
+            "name": m.name,
+            "family": m.family,
+            "source": m.source,
+            "unit": m.unit,
+            "direction": m.direction,
+            "definition": m.help,
+            "reference": m.reference,
+        }
+        for m in METRICS.values()
+    ]
     return pd.DataFrame(rows).sort_values(["family", "name"], ignore_index=True)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 import ibis
+import pandas as pd
 
 from cxlens.metrics.intervals import Z95, mean_interval
 from cxlens.metrics.registry import Metric, register
@@ -24,8 +23,10 @@ def _ranked(column: str) -> Any:
     def prepare(t: Any, keys: list[str]) -> Any:
         t = t.filter(t[column].notnull()).mutate(v=t[column].cast("float64"))
         group = keys or None
-        return t.mutate(rank=ibis.row_number().over(ibis.window(group_by=group, order_by=t.v)),
-                        cnt=t.v.count().over(ibis.window(group_by=group)))
+        return t.mutate(
+            rank=ibis.row_number().over(ibis.window(group_by=group, order_by=t.v)),
+            cnt=t.v.count().over(ibis.window(group_by=group)),
+        )
 
     return prepare
 
@@ -37,9 +38,15 @@ def _time(t: Any) -> dict[str, Any]:
     half = t.cnt.cast("float64").sqrt() * (Z95 / 2)
     low_rank = (t.cnt / 2.0 - half).floor()
     high_rank = (t.cnt / 2.0 + half).ceil()
-    return {"n": t.v.count(), "median": t.v.quantile(0.5), "p90": t.v.quantile(0.9), "total": t.v.sum(),
-            "total_sq": (t.v * t.v).sum(), "ci_low": t.v.min(where=t.rank >= low_rank),
-            "ci_high": t.v.max(where=t.rank <= high_rank)}
+    return {
+        "n": t.v.count(),
+        "median": t.v.quantile(0.5),
+        "p90": t.v.quantile(0.9),
+        "total": t.v.sum(),
+        "total_sq": (t.v * t.v).sum(),
+        "ci_low": t.v.min(where=t.rank >= low_rank),
+        "ci_high": t.v.max(where=t.rank <= high_rank),
+    }
 
 
 def _finish_time(df: pd.DataFrame) -> pd.DataFrame:
@@ -48,26 +55,48 @@ def _finish_time(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=["median", "total", "total_sq"])
 
 
-register(Metric(
-    "first_response_time", "service", "tickets", "hours", "lower",
-    "Hours from a ticket's creation to its first response: median (value) with its order-statistic "
-    "interval, p90, mean with t interval; "
-    "tickets without a response are not counted (see resolution_rate).",
-    _time, _finish_time, options={"prepare": _ranked("first_response_hours")},
-))
+register(
+    Metric(
+        "first_response_time",
+        "service",
+        "tickets",
+        "hours",
+        "lower",
+        "Hours from a ticket's creation to its first response: median (value) with its order-statistic "
+        "interval, p90, mean with t interval; "
+        "tickets without a response are not counted (see resolution_rate).",
+        _time,
+        _finish_time,
+        options={"prepare": _ranked("first_response_hours"), "sample": "first_response_hours"},
+    )
+)
 
-register(Metric(
-    "resolution_time", "service", "tickets", "hours", "lower",
-    "Hours from a ticket's creation to its resolution, resolved tickets only: median, p90, mean.",
-    _time, _finish_time, options={"prepare": _ranked("resolution_hours")},
-))
+register(
+    Metric(
+        "resolution_time",
+        "service",
+        "tickets",
+        "hours",
+        "lower",
+        "Hours from a ticket's creation to its resolution, resolved tickets only: median, p90, mean.",
+        _time,
+        _finish_time,
+        options={"prepare": _ranked("resolution_hours"), "sample": "resolution_hours"},
+    )
+)
 
-register(Metric(
-    "resolution_rate", "service", "tickets", "%", "higher",
-    "% of the tickets created in the period and slice that are resolved (so far), Wilson interval.",
-    lambda t: {"n": t.count(), "resolved": t.resolved_at.notnull().cast("int64").sum()},
-    finish_share("resolved"),
-))
+register(
+    Metric(
+        "resolution_rate",
+        "service",
+        "tickets",
+        "%",
+        "higher",
+        "% of the tickets created in the period and slice that are resolved (so far), Wilson interval.",
+        lambda t: {"n": t.count(), "resolved": t.resolved_at.notnull().cast("int64").sum()},
+        finish_share("resolved"),
+    )
+)
 
 
 def _sla(t: Any, target_hours: float = 4.0) -> dict[str, Any]:
@@ -75,20 +104,43 @@ def _sla(t: Any, target_hours: float = 4.0) -> dict[str, Any]:
     return {"n": t.count(), "met": met.fill_null(0).sum()}
 
 
-register(Metric(
-    "sla_attainment", "service", "tickets", "%", "higher",
-    "% of tickets first answered within target_hours (default 4; an unanswered ticket misses), Wilson "
-    "interval.", _sla, finish_share("met"), options={"target_hours": 4.0},
-))
+register(
+    Metric(
+        "sla_attainment",
+        "service",
+        "tickets",
+        "%",
+        "higher",
+        "% of tickets first answered within target_hours (default 4; an unanswered ticket misses), Wilson interval.",
+        _sla,
+        finish_share("met"),
+        options={"target_hours": 4.0},
+    )
+)
 
-register(Metric(
-    "ticket_csat", "service", "tickets", "scale points", "higher",
-    "Mean satisfaction score recorded on tickets (the helpdesk's own CSAT field), t interval.",
-    lambda t: mean_sums(t.csat), finish_mean,
-))
+register(
+    Metric(
+        "ticket_csat",
+        "service",
+        "tickets",
+        "scale points",
+        "higher",
+        "Mean satisfaction score recorded on tickets (the helpdesk's own CSAT field), t interval.",
+        lambda t: mean_sums(t.csat),
+        finish_mean,
+    )
+)
 
-register(Metric(
-    "order_processing_time", "service", "orders", "hours", "lower",
-    "Hours from order to fulfilment, fulfilled orders only: median, p90, mean.",
-    _time, _finish_time, options={"prepare": _ranked("processing_hours")},
-))
+register(
+    Metric(
+        "order_processing_time",
+        "service",
+        "orders",
+        "hours",
+        "lower",
+        "Hours from order to fulfilment, fulfilled orders only: median, p90, mean.",
+        _time,
+        _finish_time,
+        options={"prepare": _ranked("processing_hours"), "sample": "processing_hours"},
+    )
+)

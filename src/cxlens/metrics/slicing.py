@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.exceptions import UndefinedMetricWarning
+from cxlens.metrics.change import add_change
 from cxlens.metrics.engines import Analytics
 from cxlens.metrics.registry import Metric, get_metric
 from cxlens.metrics.sources import DIMENSIONS, source
@@ -22,7 +23,11 @@ __all__ = ["PERIODS", "compute"]
 
 #: period name → (Ibis truncate unit, pandas frequency)
 PERIODS: dict[str, tuple[str, str]] = {
-    "day": ("D", "D"), "week": ("W", "W-MON"), "month": ("M", "MS"), "quarter": ("Q", "QS"), "year": ("Y", "YS"),
+    "day": ("D", "D"),
+    "week": ("W", "W-MON"),
+    "month": ("M", "MS"),
+    "quarter": ("Q", "QS"),
+    "year": ("Y", "YS"),
 }
 _CORE = ["value", "n", "ci_low", "ci_high"]
 _TICK = pd.Timedelta(microseconds=1)
@@ -47,8 +52,15 @@ def _check(metric: Metric, by: Sequence[str], every: str | None, survey: str | N
         raise ValueError(f"{metric.name} is defined per period: give every= (e.g. 'month')")
 
 
-def _filtered(t: Any, metric: Metric, start: datetime | None, end: datetime | None,
-              where: Mapping[str, Any], survey: str | None, question: str | None) -> Any:
+def _filtered(
+    t: Any,
+    metric: Metric,
+    start: datetime | None,
+    end: datetime | None,
+    where: Mapping[str, Any],
+    survey: str | None,
+    question: str | None,
+) -> Any:
     if survey is not None:
         t = t.filter(t.survey == survey)
     if question is not None:
@@ -71,16 +83,30 @@ def _periods(an: Analytics, t: Any, every: str, start: datetime | None, end: dat
     if pd.isna(low) or pd.isna(high):
         return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]")})
     freq = PERIODS[every][1]
-    starts = pd.date_range(pd.Timestamp(low).to_period(freq[0] if every != "week" else "W-SUN").start_time,
-                           pd.Timestamp(high), freq=freq)
+    starts = pd.date_range(
+        pd.Timestamp(low).to_period(freq[0] if every != "week" else "W-SUN").start_time, pd.Timestamp(high), freq=freq
+    )
     ends = (starts + pd.tseries.frequencies.to_offset(freq)).map(lambda e: min(e, pd.Timestamp(high) + _TICK))
     frame = pd.DataFrame({"period": starts, "start": starts, "end": ends})  # a partial last period ends with the data
     return frame.astype({"period": "datetime64[us]", "start": "datetime64[us]", "end": "datetime64[us]"})
 
 
-def compute(where: Workspace | Analytics, metric: str, *, by: Sequence[str] = (), every: str | None = None,
-            start: datetime | None = None, end: datetime | None = None, filters: Mapping[str, Any] | None = None,
-            survey: str | None = None, question: str | None = None, **options: Any) -> pd.DataFrame:
+def compute(
+    where: Workspace | Analytics,
+    metric: str,
+    *,
+    by: Sequence[str] = (),
+    every: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    filters: Mapping[str, Any] | None = None,
+    survey: str | None = None,
+    question: str | None = None,
+    change: bool = False,
+    alpha: float = 0.05,
+    targets: Mapping[str, Mapping[str, float]] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
     """Compute ``metric`` for each slice (``by``) and period (``every``), with n and its 95 % interval.
 
     ``filters`` keeps rows whose column equals a value (or is in a list); ``start``/``end`` bound the time
@@ -89,13 +115,19 @@ def compute(where: Workspace | Analytics, metric: str, *, by: Sequence[str] = ()
     Returns columns: the ``by`` columns, ``period`` (when ``every``), ``value``, ``n``, ``ci_low``,
     ``ci_high``, then the metric's own extras (e.g. ``promoters_pct``, ``p90``). A slice with no data is
     absent; asked without slices, an empty selection gives one row of NaN and an ``UndefinedMetricWarning``.
+
+    ``change=True`` (needs ``every``) adds each period's change from the previous one and its test
+    (``metrics/change.py``). ``targets`` — ``{metric: {"target": …, "benchmark": …}}``, by default read from
+    the workspace's ``targets.yaml`` — adds ``target``, ``benchmark`` and ``attained``.
     """
     m = get_metric(metric)
     keys = list(by)
     _check(m, keys, every, survey, question)
+    if change and every is None:
+        raise ValueError("change= compares consecutive periods: give every= too")
     an = _analytics(where)
     t = _filtered(source(an.backend, m.source), m, start, end, filters or {}, survey, question)
-    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic")} | options
+    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample")} | options
     if "periodic" in m.options:
         periods = _periods(an, t, str(every), start, end)
         expr = m.options["periodic"](t, periods, keys, **opts)
@@ -108,8 +140,39 @@ def compute(where: Workspace | Analytics, metric: str, *, by: Sequence[str] = ()
             t = m.options["prepare"](t, keys)
         aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
         expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
-    frame = an.execute(expr)
-    return _finish(m, frame, keys)
+    frame = _finish(m, an.execute(expr), keys)
+    if change:
+        samples = _samples(an, t, m, keys) if "sample" in m.options else None
+        frame = add_change(frame, keys, alpha, samples)
+    return _with_targets(frame, m, targets if targets is not None else _targets_of(where))
+
+
+def _samples(an: Analytics, t: Any, m: Metric, keys: list[str]) -> dict[tuple[Any, ...], np.ndarray]:
+    """Raw values per slice and period, for the Mann–Whitney test of a time metric."""
+    column = m.options["sample"]
+    raw = an.execute(t.filter(t[column].notnull()).select(*keys, v=t[column].cast("float64")))
+    raw["period"] = pd.to_datetime(raw["period"]).astype("datetime64[us]")
+    return {(k if isinstance(k, tuple) else (k,)): g["v"].to_numpy() for k, g in raw.groupby(keys, dropna=False)}
+
+
+def _targets_of(where: Workspace | Analytics) -> Mapping[str, Mapping[str, float]]:
+    if isinstance(where, Workspace) and (where.path / "targets.yaml").is_file():
+        from cxlens.config import read_yaml_mapping
+
+        return read_yaml_mapping(where.path / "targets.yaml", "targets file", ValueError)
+    return {}
+
+
+def _with_targets(frame: pd.DataFrame, m: Metric, targets: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    goal = targets.get(m.name)
+    if not goal:
+        return frame
+    for key in ("target", "benchmark"):
+        frame[key] = float(goal[key]) if key in goal else np.nan
+    if "target" in goal:
+        higher = m.direction == "higher"
+        frame["attained"] = frame["value"] >= frame["target"] if higher else frame["value"] <= frame["target"]
+    return frame
 
 
 def _finish(m: Metric, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -125,8 +188,9 @@ def _finish(m: Metric, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = np.nan
     if not keys and (frame.empty or int(frame["n"].iloc[0]) == 0):
-        warnings.warn(f"{m.name}: no data in this selection (n = 0); the value is NaN",
-                      UndefinedMetricWarning, stacklevel=3)
+        warnings.warn(
+            f"{m.name}: no data in this selection (n = 0); the value is NaN", UndefinedMetricWarning, stacklevel=3
+        )
     if "period" in frame:
         frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[us]")
     extras = [c for c in frame.columns if c not in keys and c not in _CORE]

@@ -29,8 +29,14 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
 
 def _customers(con: Any) -> Any:
     c = con.table("customers")
-    return c.select(customer_key=c.id, customer_id=c.external_id, segment=c.segment, region=c.region,
-                    industry=c.industry, signed_up_at=c.signed_up_at)
+    return c.select(
+        customer_key=c.id,
+        customer_id=c.external_id,
+        segment=c.segment,
+        region=c.region,
+        industry=c.industry,
+        signed_up_at=c.signed_up_at,
+    )
 
 
 def _hours(later: Any, earlier: Any) -> Any:
@@ -40,18 +46,27 @@ def _hours(later: Any, earlier: Any) -> Any:
 def _answers(con: Any) -> Any:
     a, q, r = con.table("answers"), con.table("questions"), con.table("responses")
     s, d, ch, k = con.table("surveys"), con.table("dimensions"), con.table("choices"), con.table("competitors")
-    rows = (
-        a.join(q, a.question_id == q.id)
-        .select(a.response_id, a.value_number, a.value_text, a.choice_id, question=q.code, question_type=q.type,
-                scale_min=q.scale_min, scale_max=q.scale_max, dimension_id=q.dimension_id)
+    rows = a.join(q, a.question_id == q.id).select(
+        a.response_id,
+        a.value_number,
+        a.value_text,
+        a.choice_id,
+        question=q.code,
+        question_type=q.type,
+        scale_min=q.scale_min,
+        scale_max=q.scale_max,
+        dimension_id=q.dimension_id,
     )
     rows = rows.left_join(d, rows.dimension_id == d.id).select(
-        *[rows[c] for c in rows.columns if c != "dimension_id"], dimension=d.code, dimension_weight=d.weight)
+        *[rows[c] for c in rows.columns if c != "dimension_id"], dimension=d.code, dimension_weight=d.weight
+    )
     rows = rows.left_join(ch, rows.choice_id == ch.id).select(
-        *[rows[c] for c in rows.columns if c != "choice_id"], choice=ch.code)
+        *[rows[c] for c in rows.columns if c != "choice_id"], choice=ch.code
+    )
     resp = _responses(con, r, s, k)
     return rows.join(resp, rows.response_id == resp.response_id).select(
-        *[rows[c] for c in rows.columns], *[resp[c] for c in resp.columns if c != "response_id"])
+        *[rows[c] for c in rows.columns], *[resp[c] for c in resp.columns if c != "response_id"]
+    )
 
 
 def _responses(con: Any, r: Any = None, s: Any = None, k: Any = None) -> Any:
@@ -60,50 +75,94 @@ def _responses(con: Any, r: Any = None, s: Any = None, k: Any = None) -> Any:
     k = k if k is not None else con.table("competitors")
     sk = s.left_join(k, s.competitor_id == k.id).select(survey_id=s.id, survey=s.code, competitor=k.code)
     rs = r.join(sk, r.survey_id == sk.survey_id).select(
-        response_id=r.id, customer_key=r.customer_id, at=r.submitted_at, channel=r.channel, language=r.language,
-        survey=sk.survey, competitor=sk.competitor)
+        response_id=r.id,
+        customer_key=r.customer_id,
+        at=r.submitted_at,
+        channel=r.channel,
+        language=r.language,
+        survey=sk.survey,
+        competitor=sk.competitor,
+    )
     cu = _customers(con)
     return rs.left_join(cu, rs.customer_key == cu.customer_key).select(
-        *[rs[c] for c in rs.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
+        *[rs[c] for c in rs.columns], cu.customer_id, cu.segment, cu.region, cu.industry
+    )
 
 
 def _tickets(con: Any) -> Any:
     t, g, cu = con.table("tickets"), con.table("agents"), _customers(con)
     rows = t.left_join(g, t.agent_id == g.id).select(
-        ticket_key=t.id, ticket_id=t.external_id, customer_key=t.customer_id, agent=ibis.coalesce(g.name, g.external_id),
-        team=t.team, channel=t.channel, priority=t.priority, category=t.category, status=t.status,
-        at=t.created_at, first_response_at=t.first_response_at, resolved_at=t.resolved_at, csat=t.csat,
+        ticket_key=t.id,
+        ticket_id=t.external_id,
+        customer_key=t.customer_id,
+        agent=ibis.coalesce(g.name, g.external_id),
+        team=t.team,
+        channel=t.channel,
+        priority=t.priority,
+        category=t.category,
+        status=t.status,
+        at=t.created_at,
+        first_response_at=t.first_response_at,
+        resolved_at=t.resolved_at,
+        csat=t.csat,
         first_response_hours=_hours(t.first_response_at, t.created_at),
-        resolution_hours=_hours(t.resolved_at, t.created_at))
+        resolution_hours=_hours(t.resolved_at, t.created_at),
+    )
     return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
+        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
+    )
 
 
 def _orders(con: Any) -> Any:
     o, cu = con.table("orders"), _customers(con)
-    rows = o.select(order_key=o.id, customer_key=o.customer_id, at=o.ordered_at, fulfilled_at=o.fulfilled_at,
-                    amount=o.amount.cast("float64"), quantity=o.quantity, product=o.product, category=o.category,
-                    channel=o.channel, promotion=o.promotion,
-                    processing_hours=_hours(o.fulfilled_at, o.ordered_at))
+    rows = o.select(
+        order_key=o.id,
+        customer_key=o.customer_id,
+        at=o.ordered_at,
+        fulfilled_at=o.fulfilled_at,
+        amount=o.amount.cast("float64"),
+        quantity=o.quantity,
+        product=o.product,
+        category=o.category,
+        channel=o.channel,
+        promotion=o.promotion,
+        processing_hours=_hours(o.fulfilled_at, o.ordered_at),
+    )
     return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
+        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
+    )
 
 
 def _feedback(con: Any) -> Any:
     f, k, cu = con.table("feedback"), con.table("competitors"), _customers(con)
     rows = f.left_join(k, f.competitor_id == k.id).select(
-        feedback_key=f.id, customer_key=f.customer_id, at=f.collected_at, source_type=f.source_type,
-        source=f.source, language=f.language, product=f.product, rating=f.rating, competitor=k.code)
+        feedback_key=f.id,
+        customer_key=f.customer_id,
+        at=f.collected_at,
+        source_type=f.source_type,
+        source=f.source,
+        language=f.language,
+        product=f.product,
+        rating=f.rating,
+        competitor=k.code,
+    )
     return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
+        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
+    )
 
 
 def _customer_rows(con: Any) -> Any:
     return _customers(con).mutate(at=_.signed_up_at)
 
 
-_BUILDERS = {"answers": _answers, "responses": _responses, "tickets": _tickets, "orders": _orders,
-             "feedback": _feedback, "customers": _customer_rows}
+_BUILDERS = {
+    "answers": _answers,
+    "responses": _responses,
+    "tickets": _tickets,
+    "orders": _orders,
+    "feedback": _feedback,
+    "customers": _customer_rows,
+}
 
 
 def source(con: Any, name: str) -> Any:

@@ -27,38 +27,84 @@ def _finish_total(df: pd.DataFrame) -> pd.DataFrame:
     return df.drop(columns=["revenue"])
 
 
-register(Metric(
-    "revenue", "value", "orders", "currency", "higher", "Sum of the order amounts in the slice and period (a census total, so no interval); n = orders.",
-    lambda t: {"n": t.count(), "revenue": t.amount.sum()}, _finish_total,
-))
+register(
+    Metric(
+        "revenue",
+        "value",
+        "orders",
+        "currency",
+        "higher",
+        "Sum of the order amounts in the slice and period (a census total, so no interval); n = orders.",
+        lambda t: {"n": t.count(), "revenue": t.amount.sum()},
+        _finish_total,
+    )
+)
 
-register(Metric(
-    "aov", "value", "orders", "currency", "higher", "Average order value: mean order amount, t interval.",
-    lambda t: mean_sums(t.amount), finish_mean,
-))
+register(
+    Metric(
+        "aov",
+        "value",
+        "orders",
+        "currency",
+        "higher",
+        "Average order value: mean order amount, t interval.",
+        lambda t: mean_sums(t.amount),
+        finish_mean,
+    )
+)
 
-register(Metric(
-    "revenue_per_customer", "value", "orders", "currency", "higher",
-    "Mean revenue per ordering customer in the slice and period, t interval; n = customers.",
-    lambda t: mean_sums(t.revenue), finish_mean, options={"prepare": _per_customer(revenue=lambda t: t.amount.sum())},
-))
+register(
+    Metric(
+        "revenue_per_customer",
+        "value",
+        "orders",
+        "currency",
+        "higher",
+        "Mean revenue per ordering customer in the slice and period, t interval; n = customers.",
+        lambda t: mean_sums(t.revenue),
+        finish_mean,
+        options={"prepare": _per_customer(revenue=lambda t: t.amount.sum())},
+    )
+)
 
-register(Metric(
-    "purchase_frequency", "value", "orders", "orders", "higher",
-    "Mean number of orders per ordering customer in the slice and period, t interval; n = customers.",
-    lambda t: mean_sums(t.orders), finish_mean, options={"prepare": _per_customer(orders=lambda t: t.count())},
-))
+register(
+    Metric(
+        "purchase_frequency",
+        "value",
+        "orders",
+        "orders",
+        "higher",
+        "Mean number of orders per ordering customer in the slice and period, t interval; n = customers.",
+        lambda t: mean_sums(t.orders),
+        finish_mean,
+        options={"prepare": _per_customer(orders=lambda t: t.count())},
+    )
+)
 
-register(Metric(
-    "cross_sell_rate", "value", "orders", "%", "higher",
-    "% of ordering customers who bought in two or more categories in the slice and period, Wilson interval.",
-    lambda t: {"n": t.count(), "cross": (t.categories >= 2).cast("int64").sum()}, finish_share("cross"),
-    options={"prepare": _per_customer(categories=lambda t: t.category.nunique())},
-))
+register(
+    Metric(
+        "cross_sell_rate",
+        "value",
+        "orders",
+        "%",
+        "higher",
+        "% of ordering customers who bought in two or more categories in the slice and period, Wilson interval.",
+        lambda t: {"n": t.count(), "cross": (t.categories >= 2).cast("int64").sum()},
+        finish_share("cross"),
+        options={"prepare": _per_customer(categories=lambda t: t.category.nunique())},
+    )
+)
 
-register(Metric(
-    "repurchase_rate", "loyalty", "orders", "%", "higher",
-    "% of the customers who ordered in the slice and period who ordered at least twice in it, Wilson interval.",
-    lambda t: {"n": t.count(), "repeat": (t.orders >= 2).cast("int64").sum()}, finish_share("repeat"),
-    options={"prepare": _per_customer(orders=lambda t: t.count())},
-))
+register(
+    Metric(
+        "repurchase_rate",
+        "loyalty",
+        "orders",
+        "%",
+        "higher",
+        "% of the customers who ordered in the slice and period who ordered at least twice in it, Wilson interval.",
+        lambda t: {"n": t.count(), "repeat": (t.orders >= 2).cast("int64").sum()},
+        finish_share("repeat"),
+        options={"prepare": _per_customer(orders=lambda t: t.count())},
+    )
+)

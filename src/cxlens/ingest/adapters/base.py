@@ -109,9 +109,7 @@ def container(path: Path) -> str:
         first = fh.read(16)
     if first[:4] in (b"$FL2", b"$FL3"):
         return "sav"
-    if first.startswith(b"<stata_dta>") or (
-        path.suffix.lower() == ".dta" and first[:1] in (b"\x71", b"\x72", b"\x73")
-    ):
+    if first.startswith(b"<stata_dta>") or (path.suffix.lower() == ".dta" and first[:1] in (b"\x71", b"\x72", b"\x73")):
         return "dta"
     fmt = detect_format(path)
     if fmt != "csv":
