@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from cxlens.exceptions import MappingError
 from cxlens.ingest.kinds import Written, ensure_customers
 from cxlens.ingest.stage import Stage, Staged, literal, quote
+from cxlens.ingest.surveys import SurveyDef
 from cxlens.ingest.target import Target
 from cxlens.model import tables as t
 
-__all__ = ["load_questions", "stage_responses", "write_responses"]
+__all__ = ["definition_tables", "load_questions", "stage_responses", "write_responses"]
 
 MULTI_SEPARATORS = r"\s*[;┋|]\s*"
 
@@ -59,6 +60,27 @@ def load_questions(conn: sa.Connection, survey_code: str) -> tuple[int, pa.Table
         schema=pa.schema([("qcode", pa.string()), ("choice", pa.string()), ("label", pa.string())]),
     )
     return int(survey_id), questions, choices
+
+
+def definition_tables(survey: SurveyDef) -> tuple[pa.Table, pa.Table]:
+    """The questions and choice labels of a definition not stored yet, shaped as :func:`load_questions`'s."""
+    qs = survey.questions
+    questions = pa.table(
+        {
+            "code": [q.code for q in qs],
+            "type": [q.type for q in qs],
+            "smin": pa.array([q.scale[0] if q.scale else None for q in qs], pa.float64()),
+            "smax": pa.array([q.scale[1] if q.scale else None for q in qs], pa.float64()),
+            "required": [q.required for q in qs],
+        }
+    )
+    pairs = {(q.code, c.code, c.code.lower()) for q in qs for c in q.choices}
+    pairs |= {(q.code, c.code, text.strip().lower()) for q in qs for c in q.choices for text in c.text.values()}
+    choices = pa.table(
+        {"qcode": [p[0] for p in pairs], "choice": [p[1] for p in pairs], "label": [p[2] for p in pairs]},
+        schema=pa.schema([("qcode", pa.string()), ("choice", pa.string()), ("label", pa.string())]),
+    )
+    return questions, choices
 
 
 def _long_answers(stage: Stage, questions: pa.Table) -> None:

@@ -3,7 +3,7 @@
 :func:`adapt` reads a file's first rows, asks every adapter how sure it is that the file is its vendor's
 export (:meth:`Adapter.detect`), and lets the surest one (at least :data:`THRESHOLD`) read it. ``format``
 forces one adapter by name; ``csv``, ``xlsx`` and ``xls`` force the plain reader (no adapter).
-:func:`read_survey_file` does the same for survey-structure files (.qsf, LimeSurvey structure).
+:func:`read_survey_file` does the same for survey-structure files (Qualtrics .qsf).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxlens.exceptions import ReadError
-from cxlens.ingest.adapters import freshdesk, googleforms, jira, limesurvey, qualtrics, spss, surveymonkey, wjx, zendesk
+from cxlens.ingest.adapters import freshdesk, googleforms, limesurvey, qualtrics, spss, surveymonkey, wjx, zendesk
 from cxlens.ingest.adapters.base import Adapted, Adapter, Head, SurveyReader, read_head
 from cxlens.ingest.readers import FORMATS
 from cxlens.ingest.surveys import SurveyDef
@@ -31,12 +31,11 @@ ADAPTERS: dict[str, Adapter] = {
         spss.STATA,
         zendesk.ADAPTER,
         freshdesk.ADAPTER,
-        jira.ADAPTER,
         limesurvey.ADAPTER,
         googleforms.ADAPTER,
     )
 }
-SURVEY_READERS: dict[str, SurveyReader] = {r.name: r for r in (qualtrics.QSF, limesurvey.STRUCTURE)}
+SURVEY_READERS: dict[str, SurveyReader] = {r.name: r for r in (qualtrics.QSF,)}
 #: every value ``--format`` accepts
 ALL_FORMATS: tuple[str, ...] = (*ADAPTERS, *FORMATS)
 

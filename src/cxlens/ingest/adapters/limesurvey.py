@@ -26,7 +26,7 @@ _META = {
     "token": "customer_id",
 }
 _DROPPED = {"ipaddr", "refurl"}
-_IGNORED = {"lastpage", "seed", "datestamp", "interviewtime"}
+_IGNORED = {"lastpage", "seed", "datestamp", "interviewtime", "last page", "date last action", "total time"}
 _TIMING = re.compile(r"^(grouptime|.*Time)\d*", re.I)
 
 
@@ -38,6 +38,8 @@ class LimeSurveyAdapter:
         norm = [c.lower() for c in head.header]
         if norm[:2] == ["id", "submitdate"] or {"submitdate", "lastpage", "startlanguage"} <= set(norm):
             return 0.9
+        if norm[:3] == ["response id", "date submitted", "last page"]:
+            return 0.8
         return 0.0
 
     def read(self, path: Path, head: Head, *, sheet: str | None, encoding: str | None) -> Adapted:
