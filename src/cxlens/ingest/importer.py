@@ -7,24 +7,28 @@ their natural ids (or a content hash), so importing the same file again adds not
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from cxlens.config import check_timezone, load_settings
 from cxlens.exceptions import InvalidRowsError, MappingError
-from cxlens.ingest.fields import KINDS, Kind
+from cxlens.ingest.adapters import Adapted, adapt, read_survey_file
+from cxlens.ingest.fields import FIELDS, KINDS, Kind
 from cxlens.ingest.kinds import Written, stage_records, write_attributes, write_records
 from cxlens.ingest.mapping import Mapping, infer_mapping
-from cxlens.ingest.readers import RawTable, read_table
+from cxlens.ingest.readers import FORMATS, ROW, RawTable, read_table
 from cxlens.ingest.report import ImportReport
-from cxlens.ingest.responses import load_questions, stage_responses, write_responses
+from cxlens.ingest.responses import definition_tables, load_questions, stage_responses, write_responses
 from cxlens.ingest.stage import Stage, Staged
-from cxlens.ingest.surveys import install_survey, load_survey
+from cxlens.ingest.surveys import SurveyDef, install_survey, load_survey
 from cxlens.ingest.target import Target
 from cxlens.model import tables as t
 from cxlens.store import Workspace
@@ -76,12 +80,17 @@ def plan_mapping(ws: Workspace, raw: RawTable, kind: Kind, mapping: Mapping | No
     return chosen
 
 
-def _stage(ws: Workspace, raw: RawTable, mapping: Mapping, tz: str, date_format: str | None) -> Staged:
+def _stage(
+    ws: Workspace, raw: RawTable, mapping: Mapping, tz: str, date_format: str | None, pending: SurveyDef | None
+) -> Staged:
     stage = Stage(raw, mapping, tz, date_format)
     try:
         if mapping.kind == "responses":
-            with ws.begin() as conn:
-                _, questions, choices = load_questions(conn, str(mapping.survey))
+            if pending is not None:
+                questions, choices = definition_tables(pending)
+            else:
+                with ws.begin() as conn:
+                    _, questions, choices = load_questions(conn, str(mapping.survey))
             return stage_responses(stage, questions, choices)
         return stage_records(stage, mapping.kind)
     finally:
@@ -100,10 +109,96 @@ def _refuse(report: ImportReport) -> InvalidRowsError:
     )
 
 
+def _merge(base: Mapping, user: Mapping | None) -> Mapping:
+    """The adapter's mapping with what the user's mapping file says on top."""
+    if user is None:
+        return base
+    if user.kind != base.kind:
+        raise MappingError(f"the mapping is for {user.kind}, but the file holds {base.kind}")
+    return dataclasses.replace(
+        base,
+        columns={**base.columns, **user.columns},
+        questions=user.questions or base.questions,
+        values={**base.values, **user.values},
+        constants={**base.constants, **user.constants},
+        ignore=sorted(set(base.ignore) | set(user.ignore)),
+        survey=user.survey or base.survey,
+        timezone=user.timezone or base.timezone,
+    )
+
+
+def _survey_exists(ws: Workspace, code: str) -> bool:
+    with ws.begin() as conn:
+        return conn.execute(sa.select(t.surveys.c.id).where(t.surveys.c.code == code)).first() is not None
+
+
+def _plan_adapted(
+    ws: Workspace, adapted: Adapted, mapping: Mapping | None, survey: str | None
+) -> tuple[Mapping, SurveyDef | None]:
+    """The mapping for an adapted file, and the survey definition derived from it (None when ``survey``
+    names a survey already stored, whose questions are then matched by code)."""
+    plan = _merge(adapted.mapping, mapping)
+    if adapted.kind != "responses" or adapted.survey is None:
+        plan.check(adapted.raw.columns, adapted.raw.file)
+        return plan, None
+    code = survey or (mapping.survey if mapping else None)
+    if code and _survey_exists(ws, code):
+        plain = dataclasses.replace(plan, questions=mapping.questions if mapping else {})
+        return plan_mapping(ws, adapted.raw, "responses", plain, code), None
+    code = code or adapted.survey.code
+    plan.survey = code
+    plan.check(adapted.raw.columns, adapted.raw.file)
+    return plan, dataclasses.replace(adapted.survey, code=code)
+
+
+def _with_constants(raw: RawTable, plan: Mapping) -> tuple[RawTable, Mapping]:
+    """Fill the fields given under ``constants`` (where their column is empty or absent) for staging."""
+    if not plan.constants:
+        return raw, plan
+    table = raw.table
+    columns = dict(plan.columns)
+    for name, value in plan.constants.items():
+        filled = pa.array([value] * table.num_rows, pa.string())
+        if name in columns:  # the file's own column, its empty cells filled
+            index = table.column_names.index(columns[name])
+            src = table[columns[name]]
+            filled = pc.if_else(pc.equal(pc.utf8_trim_whitespace(src), ""), filled, src)
+            table = table.set_column(index, columns[name], filled)
+        else:
+            columns[name] = f"{name} (constant)"
+            table = table.append_column(columns[name], filled)
+    return dataclasses.replace(raw, table=table), dataclasses.replace(plan, columns=columns)
+
+
+def _masked(raw: RawTable, plan: Mapping, settings: dict[str, object]) -> RawTable:
+    """With the workspace's ``mask_pii`` on, personal data in every text cell is masked (and the
+    ``pii_columns`` replaced by pseudonyms) before anything is checked or stored."""
+    if not settings.get("mask_pii"):
+        return raw
+    from cxlens.text.pii import mask_value
+
+    whole = {str(c) for c in settings.get("pii_columns") or []}  # type: ignore[attr-defined]
+    typed = {f.name for f in FIELDS[plan.kind] if f.type in ("timestamp", "number", "integer")}
+    skip = {col for name, col in plan.columns.items() if name in typed}
+    table = raw.table
+    for index, name in enumerate(table.column_names):
+        if name == ROW or name in skip:
+            continue
+        column = table[name]
+        uniques = pc.unique(column).to_pylist()
+        masked = {v: mask_value(v, whole=name in whole) for v in uniques if v}
+        changed = {k: v for k, v in masked.items() if k != v}
+        if changed:
+            keys, values = pa.array(list(changed), pa.string()), pa.array(list(changed.values()), pa.string())
+            at = pc.index_in(column, value_set=keys)
+            table = table.set_column(index, name, pc.if_else(pc.is_valid(at), pc.take(values, at), column))
+    return dataclasses.replace(raw, table=table)
+
+
 def import_file(
     ws: Workspace,
     path: str | Path,
-    kind: str,
+    kind: str | None = None,
     *,
     mapping: Mapping | None = None,
     survey: str | None = None,
@@ -118,19 +213,35 @@ def import_file(
 ) -> ImportReport:
     """Import one file of ``kind`` (customers, orders, tickets, feedback, responses) into ``ws``.
 
+    A vendor export (Qualtrics, SurveyMonkey, 问卷星, LimeSurvey, Google Forms, SPSS, Stata, Zendesk,
+    Freshdesk) is recognised from its content, or named by ``format``; ``kind`` may then be left out. A
+    survey export imported without ``survey`` (or naming a survey not stored yet) creates the survey from
+    the file, and a later export of it adds its new questions and options.
+
     Raises :class:`~cxlens.exceptions.InvalidRowsError` when a row fails validation, unless
     ``skip_invalid``; nothing is stored then. ``dry_run`` checks everything and stores nothing.
     """
     started = time.perf_counter()
-    if kind not in KINDS:
+    if kind is not None and kind not in KINDS:
         raise MappingError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)} or survey")
     file = Path(path)
     progress("read", 0, 1)
-    raw = read_table(file, format=format, sheet=sheet, encoding=encoding)
-    plan = plan_mapping(ws, raw, kind, mapping, survey)
+    adapted = adapt(file, format, sheet=sheet, encoding=encoding)
+    pending: SurveyDef | None = None
+    if adapted is not None:
+        if kind is not None and kind != adapted.kind:
+            raise MappingError(f"{file.name} is a {adapted.raw.format} export of {adapted.kind}, not {kind}")
+        raw, kind = adapted.raw, adapted.kind
+        plan, pending = _plan_adapted(ws, adapted, mapping, survey)
+    else:
+        if kind is None:
+            raise MappingError(f"{file.name}: say what the file holds with --kind ({', '.join(KINDS)})")
+        raw = read_table(file, format=format if format in FORMATS else None, sheet=sheet, encoding=encoding)
+        plan = plan_mapping(ws, raw, kind, mapping, survey)
+    raw = _masked(raw, plan, ws.settings)
     tz = check_timezone(timezone or plan.timezone or load_settings().timezone)
     progress("check", 0, raw.num_rows)
-    staged = _stage(ws, raw, plan, tz, date_format)
+    staged = _stage(ws, *_with_constants(raw, plan), tz, date_format, pending)
     report = ImportReport(
         raw.file,
         kind,
@@ -153,6 +264,8 @@ def import_file(
         report.same_file_as_run = prior.scalar()
         if not dry_run:
             progress("write", 0, 2)
+            if pending is not None:
+                extend_survey(conn, pending)
             _store(conn, report, staged, plan, digest)
             progress("write", 1, 2)
     progress("done", 1, 1)
@@ -229,10 +342,42 @@ def _finish_run(conn: sa.Connection, report: ImportReport, written: Written, run
         )
 
 
+def extend_survey(conn: sa.Connection, survey: SurveyDef) -> int:
+    """Store a survey derived from an export; if it is stored already, add the questions and choices it
+    lacks (a later export of the same survey). Existing questions are never changed. Returns its id."""
+    existing = conn.execute(sa.select(t.surveys.c.id).where(t.surveys.c.code == survey.code)).scalar()
+    if existing is None:
+        return install_survey(conn, survey)[0]
+    q, c = t.questions, t.choices
+    stored = {r.code: int(r.id) for r in conn.execute(sa.select(q.c.code, q.c.id).where(q.c.survey_id == existing))}
+    position = len(stored)
+    for question in survey.questions:
+        if question.code not in stored:
+            values = dict(survey_id=existing, code=question.code, type=question.type, position=position)
+            values |= dict(scale_min=question.scale[0] if question.scale else None, required=False)
+            values |= dict(scale_max=question.scale[1] if question.scale else None)
+            stored[question.code] = int(conn.execute(q.insert().values(**values).returning(q.c.id)).scalar_one())
+            _texts(conn, "question", stored[question.code], question.text)
+            position += 1
+        have = set(conn.execute(sa.select(c.c.code).where(c.c.question_id == stored[question.code])).scalars())
+        for n, choice in enumerate(ch for ch in question.choices if ch.code not in have):
+            values = dict(question_id=stored[question.code], code=choice.code, position=len(have) + n)
+            cid = int(conn.execute(c.insert().values(**values, score=choice.score).returning(c.c.id)).scalar_one())
+            _texts(conn, "choice", cid, choice.text)
+    return int(existing)
+
+
+def _texts(conn: sa.Connection, entity: str, entity_id: int, texts: dict[str, str]) -> None:
+    rows = [{"entity": entity, "entity_id": entity_id, "language": k, "text": v} for k, v in texts.items()]
+    conn.execute(t.texts.insert(), rows)
+
+
 def import_survey(ws: Workspace, path: str | Path) -> ImportReport:
-    """Import a survey definition (cxlens survey YAML). Importing it again changes nothing."""
+    """Import a survey definition: a cxlens survey YAML, or a Qualtrics .qsf file. Importing it again
+    changes nothing."""
     started = time.perf_counter()
-    survey = load_survey(path)
+    survey = read_survey_file(path) if Path(path).suffix.lower() not in (".yaml", ".yml") else None
+    survey = survey or load_survey(path)
     with ws.begin() as conn:
         _, created = install_survey(conn, survey)
     report = ImportReport(

@@ -195,6 +195,6 @@ register(
         lambda t: mean_sums(t.csi),
         finish_mean,
         needs_survey=True,
-        options={"prepare": csi_per_response},
+        options={"prepare": csi_per_response, "columns": ("dimension", "dimension_weight")},
     )
 )

@@ -126,8 +126,9 @@ def compute(
     if change and every is None:
         raise ValueError("change= compares consecutive periods: give every= too")
     an = _analytics(where)
-    t = _filtered(source(an.backend, m.source), m, start, end, filters or {}, survey, question)
-    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample")} | options
+    need = {*keys, *(filters or {}), *m.options.get("columns", ())} | ({"survey"} if survey else set())
+    t = _filtered(source(an.backend, m.source, need), m, start, end, filters or {}, survey, question)
+    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample", "columns")} | options
     if "periodic" in m.options:
         periods = _periods(an, t, str(every), start, end)
         expr = m.options["periodic"](t, periods, keys, **opts)

@@ -43,54 +43,46 @@ def _hours(later: Any, earlier: Any) -> Any:
     return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / 3600.0
 
 
-def _answers(con: Any) -> Any:
-    a, q, r = con.table("answers"), con.table("questions"), con.table("responses")
-    s, d, ch, k = con.table("surveys"), con.table("dimensions"), con.table("choices"), con.table("competitors")
+def _answers(con: Any, need: set[str]) -> Any:
+    """Answers with their question; responses, customers, dimensions, choices and surveys are joined only
+    when a requested column needs them (DuckDB cannot drop an unused LEFT JOIN without key constraints)."""
+    a, q = con.table("answers"), con.table("questions")
     rows = a.join(q, a.question_id == q.id).select(
-        a.response_id,
-        a.value_number,
-        a.value_text,
-        a.choice_id,
-        question=q.code,
-        question_type=q.type,
-        scale_min=q.scale_min,
-        scale_max=q.scale_max,
-        dimension_id=q.dimension_id,
-    )
-    rows = rows.left_join(d, rows.dimension_id == d.id).select(
-        *[rows[c] for c in rows.columns if c != "dimension_id"], dimension=d.code, dimension_weight=d.weight
-    )
-    rows = rows.left_join(ch, rows.choice_id == ch.id).select(
-        *[rows[c] for c in rows.columns if c != "choice_id"], choice=ch.code
-    )
-    resp = _responses(con, r, s, k)
+        a.response_id, a.value_number, a.value_text, a.choice_id, question=q.code, question_type=q.type,
+        scale_min=q.scale_min, scale_max=q.scale_max, dimension_id=q.dimension_id)
+    if need & {"dimension", "dimension_weight"}:
+        d = con.table("dimensions")
+        rows = rows.left_join(d, rows.dimension_id == d.id).select(
+            *[rows[c] for c in rows.columns], dimension=d.code, dimension_weight=d.weight)
+    if "choice" in need:
+        ch = con.table("choices")
+        rows = rows.left_join(ch, rows.choice_id == ch.id).select(*[rows[c] for c in rows.columns], choice=ch.code)
+    resp = _responses(con, need)
     return rows.join(resp, rows.response_id == resp.response_id).select(
-        *[rows[c] for c in rows.columns], *[resp[c] for c in resp.columns if c != "response_id"]
-    )
+        *[rows[c] for c in rows.columns], *[resp[c] for c in resp.columns if c != "response_id"])
 
 
-def _responses(con: Any, r: Any = None, s: Any = None, k: Any = None) -> Any:
-    r = r if r is not None else con.table("responses")
-    s = s if s is not None else con.table("surveys")
-    k = k if k is not None else con.table("competitors")
-    sk = s.left_join(k, s.competitor_id == k.id).select(survey_id=s.id, survey=s.code, competitor=k.code)
-    rs = r.join(sk, r.survey_id == sk.survey_id).select(
-        response_id=r.id,
-        customer_key=r.customer_id,
-        at=r.submitted_at,
-        channel=r.channel,
-        language=r.language,
-        survey=sk.survey,
-        competitor=sk.competitor,
-    )
+def _responses(con: Any, need: set[str]) -> Any:
+    r = con.table("responses")
+    rs = r.select(response_id=r.id, survey_id=r.survey_id, customer_key=r.customer_id, at=r.submitted_at,
+                  channel=r.channel, language=r.language)
+    if need & {"survey", "competitor"}:
+        s, k = con.table("surveys"), con.table("competitors")
+        sk = s.left_join(k, s.competitor_id == k.id).select(sid=s.id, survey=s.code, competitor=k.code)
+        rs = rs.join(sk, rs.survey_id == sk.sid).select(*[rs[c] for c in rs.columns], sk.survey, sk.competitor)
+    return _with_customer(con, rs, need)
+
+
+def _with_customer(con: Any, rows: Any, need: set[str]) -> Any:
+    if not need & {"customer_id", *_CUSTOMER}:
+        return rows
     cu = _customers(con)
-    return rs.left_join(cu, rs.customer_key == cu.customer_key).select(
-        *[rs[c] for c in rs.columns], cu.customer_id, cu.segment, cu.region, cu.industry
-    )
+    return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
+        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
 
 
-def _tickets(con: Any) -> Any:
-    t, g, cu = con.table("tickets"), con.table("agents"), _customers(con)
+def _tickets(con: Any, need: set[str]) -> Any:
+    t, g = con.table("tickets"), con.table("agents")
     rows = t.left_join(g, t.agent_id == g.id).select(
         ticket_key=t.id,
         ticket_id=t.external_id,
@@ -108,13 +100,11 @@ def _tickets(con: Any) -> Any:
         first_response_hours=_hours(t.first_response_at, t.created_at),
         resolution_hours=_hours(t.resolved_at, t.created_at),
     )
-    return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
-    )
+    return _with_customer(con, rows, need)
 
 
-def _orders(con: Any) -> Any:
-    o, cu = con.table("orders"), _customers(con)
+def _orders(con: Any, need: set[str]) -> Any:
+    o = con.table("orders")
     rows = o.select(
         order_key=o.id,
         customer_key=o.customer_id,
@@ -128,13 +118,11 @@ def _orders(con: Any) -> Any:
         promotion=o.promotion,
         processing_hours=_hours(o.fulfilled_at, o.ordered_at),
     )
-    return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
-    )
+    return _with_customer(con, rows, need)
 
 
-def _feedback(con: Any) -> Any:
-    f, k, cu = con.table("feedback"), con.table("competitors"), _customers(con)
+def _feedback(con: Any, need: set[str]) -> Any:
+    f, k = con.table("feedback"), con.table("competitors")
     rows = f.left_join(k, f.competitor_id == k.id).select(
         feedback_key=f.id,
         customer_key=f.customer_id,
@@ -146,12 +134,10 @@ def _feedback(con: Any) -> Any:
         rating=f.rating,
         competitor=k.code,
     )
-    return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
-    )
+    return _with_customer(con, rows, need)
 
 
-def _customer_rows(con: Any) -> Any:
+def _customer_rows(con: Any, need: set[str]) -> Any:
     return _customers(con).mutate(at=_.signed_up_at)
 
 
@@ -165,6 +151,8 @@ _BUILDERS = {
 }
 
 
-def source(con: Any, name: str) -> Any:
-    """The flat Ibis relation for metric source ``name`` on connection ``con``."""
-    return _BUILDERS[name](con)
+def source(con: Any, name: str, need: set[str] | None = None) -> Any:
+    """The flat Ibis relation for metric source ``name`` on connection ``con``; ``need`` names the columns
+    the query uses (default: all), so that only the joins they need are made."""
+    return _BUILDERS[name](con, set(DIMENSIONS[name]) | {"customer_id", "dimension_weight", "choice"}
+                           if need is None else need)

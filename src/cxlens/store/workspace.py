@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from cxlens.config import load_settings
 from cxlens.model import alembic_duckdb  # noqa: F401  (registers the duckdb dialect with Alembic)
 from cxlens.model import tables as t
 
-__all__ = ["COUNTED_TABLES", "Workspace"]
+__all__ = ["COUNTED_TABLES", "WORKSPACE_SETTINGS", "Workspace"]
 
 MANIFEST = "workspace.json"
 DUCKDB_FILE = "cxlens.duckdb"
@@ -52,13 +52,25 @@ COUNTED_TABLES = (
 )
 
 
+#: workspace settings kept in ``workspace.json`` under ``settings``, with their defaults
+WORKSPACE_SETTINGS: dict[str, Any] = {
+    # mask personal data (phones, 身份证, e-mails, bank cards, IPs) in every imported cell before it is stored
+    "mask_pii": False,
+    # columns (by name in the source file) whose whole value is replaced by a stable pseudonym when masking
+    "pii_columns": [],
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Manifest:
     name: str
     database_url: str | None
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def dump(self, path: Path) -> None:
         data = {"format": FORMAT_VERSION, "name": self.name, "database_url": self.database_url}
+        if self.settings:
+            data["settings"] = self.settings
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     @classmethod
@@ -69,7 +81,11 @@ class _Manifest:
             raise exc.WorkspaceError(f"{path}: cannot read the workspace manifest: {err}") from err
         if data.get("format") != FORMAT_VERSION:
             raise exc.SchemaVersionError(f"{path}: workspace format {data.get('format')!r} is not supported")
-        return cls(name=str(data.get("name") or path.parent.name), database_url=data.get("database_url"))
+        settings = data.get("settings") or {}
+        unknown = sorted(set(settings) - set(WORKSPACE_SETTINGS))
+        if unknown:
+            raise exc.ConfigurationError(f"{path}: unknown workspace setting(s) {', '.join(unknown)}")
+        return cls(str(data.get("name") or path.parent.name), data.get("database_url"), dict(settings))
 
 
 def _alembic_config(connection: sa.Connection) -> Config:
@@ -105,6 +121,9 @@ class Workspace:
         self.url = url
         self.engine = engine
         self.name = name
+        self.settings: dict[str, Any] = {
+            k: (list(v) if isinstance(v, list) else v) for k, v in WORKSPACE_SETTINGS.items()
+        }
 
     # -- creating and opening -------------------------------------------------------------------------
     @classmethod
@@ -131,7 +150,9 @@ class Workspace:
                 f"{folder} is not a cxlens workspace (no {MANIFEST}); create one with `cxlens init {folder}`"
             )
         meta = _Manifest.load(manifest)
-        return cls._connect(folder, load_settings().database_url or meta.database_url, meta.name)
+        ws = cls._connect(folder, load_settings().database_url or meta.database_url, meta.name)
+        ws.settings.update(meta.settings)
+        return ws
 
     @classmethod
     def _connect(cls, folder: Path, url: str | None, name: str) -> Workspace:
@@ -193,6 +214,21 @@ class Workspace:
     def schema_revision(self) -> str | None:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Change a workspace setting (see ``WORKSPACE_SETTINGS``) and save it in ``workspace.json``."""
+        if key not in WORKSPACE_SETTINGS:
+            raise exc.ConfigurationError(
+                f"unknown workspace setting {key!r}; settings are {', '.join(WORKSPACE_SETTINGS)}"
+            )
+        if not isinstance(value, type(WORKSPACE_SETTINGS[key])):
+            raise exc.ConfigurationError(
+                f"workspace setting {key!r} must be a {type(WORKSPACE_SETTINGS[key]).__name__}"
+            )
+        manifest = self.path / MANIFEST
+        meta = _Manifest.load(manifest)
+        _Manifest(meta.name, meta.database_url, {**meta.settings, key: value}).dump(manifest)
+        self.settings[key] = value
 
     def close(self) -> None:
         self.engine.dispose()

@@ -24,10 +24,16 @@ _META = {
     "startdate": "started_at",
     "startlanguage": "language",
     "token": "customer_id",
+    # the "R (data file)" export heads these columns with their labels
+    "response id": "response_id",
+    "date submitted": "submitted_at",
+    "date started": "started_at",
+    "start language": "language",
 }
 _DROPPED = {"ipaddr", "refurl"}
 _IGNORED = {"lastpage", "seed", "datestamp", "interviewtime", "last page", "date last action", "total time"}
-_TIMING = re.compile(r"^(grouptime|.*Time)\d*", re.I)
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_TIMING = re.compile(r"^(\d+X\d+(X\d+(SQ\d+)?)?time|Group time: .*|Question time: .*)$", re.I)
 
 
 class LimeSurveyAdapter:
@@ -57,6 +63,8 @@ class LimeSurveyAdapter:
                 mapping.ignore.append(col)
             else:
                 code = re.sub(r"\[(.*?)\]", r"_\1", col)
+                if not _CODE.match(code):  # the R data export heads columns with question texts
+                    code = f"q{len(questions) + 1}"
                 mapping.questions[code] = col
                 is_other = col.lower().endswith("[other]") or col.lower().endswith("[comment]")
                 q = QuestionDef(code, "text", {"und": col}) if is_other else derived_question(raw, col, code, col)

@@ -138,6 +138,7 @@ def _adapt(path: Path, raw: RawTable, labels: list[str], ids: list[dict[str, Any
             plain.append((col, text, key.endswith("_text")))
     if "submitted_at" not in mapping.columns:
         mapping.columns["submitted_at"] = next((c for c in raw.columns if c.lower() == "enddate"), "EndDate")
+        mapping.ignore = [c for c in mapping.ignore if c != mapping.columns["submitted_at"]]
     replace_values(raw, [c for c, _, _ in plain] + [c for g in groups.values() for c, _, _ in g], SKIPPED)
     for col, text, is_text in plain:
         q = QuestionDef(col, "text", {"und": text or col}) if is_text else derived_question(raw, col, col, text)

@@ -1,0 +1,1 @@
+"""Text analytics: PII masking, language-aware analysers."""
