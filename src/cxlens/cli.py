@@ -16,6 +16,7 @@ from cxlens import __version__, cli_metric
 from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
+from cxlens.ingest.adapters import ALL_FORMATS
 from cxlens.ingest.fields import KINDS
 from cxlens.ingest.importer import import_file, import_survey, plan_mapping
 from cxlens.ingest.mapping import Mapping, load_mapping
@@ -71,12 +72,18 @@ def init(
             help="Keep records in this database (e.g. postgresql+psycopg://…) instead of the folder's DuckDB file."
         ),
     ] = None,
+    mask_pii: Annotated[
+        bool,
+        typer.Option(help="Mask personal data (phones, ID numbers, e-mails, bank cards, IPs) on every import."),
+    ] = False,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Create an empty workspace in PATH."""
     try:
         with Workspace.init(path, database_url=database_url) as ws:
+            if mask_pii:
+                ws.set_setting("mask_pii", True)
             info = {
                 "ok": True,
                 "workspace": ws.name,
@@ -127,9 +134,21 @@ def _print_report(report: ImportReport, lang: str) -> None:
 @app.command("import")
 def import_(
     path: DirArg,
-    file: Annotated[Path, typer.Argument(help="CSV, TSV, XLSX or XLS file (or a survey YAML with --kind survey).")],
-    kind: Annotated[str, typer.Option(help=f"What the file holds: {', '.join(KINDS)} or survey.")],
-    format: Annotated[str | None, typer.Option(help="Force the file format: csv, xlsx or xls.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV, TSV, XLSX, XLS, SAV or DTA file, or a vendor export (detected); a survey YAML or "
+            "Qualtrics .qsf with --kind survey."
+        ),
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"What the file holds: {', '.join(KINDS)} or survey (optional for vendor exports)."),
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(help=f"Force the file format: {', '.join(ALL_FORMATS)} (default: detected)."),
+    ] = None,
     mapping: Annotated[
         Path | None, typer.Option(help="Column mapping YAML (default: guessed from the header).")
     ] = None,
@@ -198,7 +217,7 @@ def vars_issue(issue: Any) -> dict[str, Any]:
 
 
 def _import_with_progress(
-    ws: Workspace, file: Path, kind: str, plan: Mapping | None, quiet: bool, **options: Any
+    ws: Workspace, file: Path, kind: str | None, plan: Mapping | None, quiet: bool, **options: Any
 ) -> ImportReport:
     with Progress(
         TextColumn("{task.description}"),

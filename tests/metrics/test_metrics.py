@@ -137,3 +137,24 @@ def test_targets_give_attainment(engine: Analytics) -> None:
     assert frame.loc[0, ["target", "benchmark", "attained"]].tolist() == [30.0, 20.0, False]
     frt = compute(engine, "first_response_time", targets={"first_response_time": {"target": 2}})
     assert bool(frt.loc[0, "attained"])  # lower is better: 1 h beats 2 h
+
+
+def test_cached_results_follow_new_imports(tmp_path: object) -> None:
+    """A repeated request is served from cache only while no import has changed the data."""
+    from pathlib import Path
+
+    from cxlens.ingest import import_file, import_survey
+    from cxlens.store import Workspace
+
+    folder = Path(str(tmp_path))
+    (folder / "s.yaml").write_text("code: s\nquestions:\n  - {code: nps, type: nps}\n", encoding="utf-8")
+    (folder / "a.csv").write_text("submitted_at,nps\n2025-01-01,10\n", encoding="utf-8")
+    (folder / "b.csv").write_text("submitted_at,nps\n2025-01-02,0\n", encoding="utf-8")
+    with Workspace.init(folder / "ws") as ws:
+        import_survey(ws, folder / "s.yaml")
+        import_file(ws, folder / "a.csv", "responses", survey="s")
+        an = Analytics.for_workspace(ws)
+        assert compute(an, "nps")["value"].tolist() == [100.0]
+        assert compute(an, "nps")["value"].tolist() == [100.0]
+        import_file(ws, folder / "b.csv", "responses", survey="s")
+        assert compute(an, "nps")["value"].tolist() == [0.0]

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from cxlens.config import check_timezone, load_settings
 from cxlens.exceptions import InvalidRowsError, MappingError
 from cxlens.ingest.adapters import Adapted, adapt, read_survey_file
+from cxlens.ingest.facts import add_answer_facts, refresh_customer_facts
 from cxlens.ingest.fields import FIELDS, KINDS, Kind
 from cxlens.ingest.kinds import Written, stage_records, write_attributes, write_records
 from cxlens.ingest.mapping import Mapping, infer_mapping
@@ -175,24 +176,48 @@ def _masked(raw: RawTable, plan: Mapping, settings: dict[str, object]) -> RawTab
     ``pii_columns`` replaced by pseudonyms) before anything is checked or stored."""
     if not settings.get("mask_pii"):
         return raw
-    from cxlens.text.pii import mask_value
+    from cxlens.text.pii import find, mask, pseudonym
 
-    whole = {str(c) for c in settings.get("pii_columns") or []}  # type: ignore[attr-defined]
+    names = settings.get("pii_columns")
+    whole = {str(c) for c in names} if isinstance(names, list) else set()
     typed = {f.name for f in FIELDS[plan.kind] if f.type in ("timestamp", "number", "integer")}
     skip = {col for name, col in plan.columns.items() if name in typed}
+    # an id that is itself personal data (an e-mail as contact id) becomes a pseudonym, so records still join
+    ids = {col for name, col in plan.columns.items() if name in {f.name for f in FIELDS[plan.kind] if f.type == "id"}}
     table = raw.table
     for index, name in enumerate(table.column_names):
         if name == ROW or name in skip:
             continue
         column = table[name]
-        uniques = pc.unique(column).to_pylist()
-        masked = {v: mask_value(v, whole=name in whole) for v in uniques if v}
+        uniques = [v for v in pc.unique(column).to_pylist() if v]
+        if name in whole:
+            masked = {v: pseudonym(v) for v in uniques}
+        elif name in ids:
+            masked = {v: pseudonym(v) for v in uniques if find(v)}
+        else:
+            masked = {v: mask(v) for v in uniques}
         changed = {k: v for k, v in masked.items() if k != v}
         if changed:
             keys, values = pa.array(list(changed), pa.string()), pa.array(list(changed.values()), pa.string())
             at = pc.index_in(column, value_set=keys)
             table = table.set_column(index, name, pc.if_else(pc.is_valid(at), pc.take(values, at), column))
     return dataclasses.replace(raw, table=table)
+
+
+def _masked_survey(survey: SurveyDef) -> SurveyDef:
+    """A definition derived from a file whose cells were masked: its choices (taken from those cells) and
+    texts masked the same way, so they still match and hold no personal data."""
+    from cxlens.text.pii import mask
+
+    questions = []
+    for q in survey.questions:
+        choices = {mask(c.code): c for c in q.choices}
+        masked = tuple(
+            dataclasses.replace(c, code=code, text={k: mask(v) for k, v in c.text.items()})
+            for code, c in choices.items()
+        )
+        questions.append(dataclasses.replace(q, text={k: mask(v) for k, v in q.text.items()}, choices=masked))
+    return dataclasses.replace(survey, questions=tuple(questions))
 
 
 def import_file(
@@ -239,6 +264,8 @@ def import_file(
         raw = read_table(file, format=format if format in FORMATS else None, sheet=sheet, encoding=encoding)
         plan = plan_mapping(ws, raw, kind, mapping, survey)
     raw = _masked(raw, plan, ws.settings)
+    if pending is not None and ws.settings.get("mask_pii"):
+        pending = _masked_survey(pending)
     tz = check_timezone(timezone or plan.timezone or load_settings().timezone)
     progress("check", 0, raw.num_rows)
     staged = _stage(ws, *_with_constants(raw, plan), tz, date_format, pending)
@@ -303,10 +330,13 @@ def _store(conn: sa.Connection, report: ImportReport, staged: Staged, plan: Mapp
         if plan.kind == "responses":
             survey_id = conn.execute(sa.select(t.surveys.c.id).where(t.surveys.c.code == plan.survey)).scalar_one()
             written = write_responses(target, int(survey_id), run_id, now)
+            add_answer_facts(target, run_id)
         else:
             written = write_records(target, plan.kind, run_id, now)
             if "stg_attributes" in staged.tables:
                 write_attributes(target)
+            if plan.kind == "customers" and written.updated:
+                refresh_customer_facts(target)
     finally:
         target.release()
     _finish_run(conn, report, written, run_id)

@@ -45,6 +45,15 @@ class Analytics:
             return cls(ibis.duckdb.from_connection(cursor), engine)
         return cls(_spark_backend(ws, session or spark_session()), engine)
 
+    def data_version(self) -> Any:
+        """Changes whenever the data can have changed: every import adds an import run. A Spark copy is a
+        snapshot, so its version never changes."""
+        if self.engine != "duckdb":
+            return "snapshot"
+        row = self.backend.con.execute("SELECT coalesce(max(id), 0), count(*) FROM import_runs").fetchone()
+        surveys = self.backend.con.execute("SELECT count(*) FROM surveys").fetchone()
+        return (row, surveys)
+
     def table(self, name: str) -> Any:
         return self.backend.table(name)
 

@@ -123,10 +123,70 @@ def compute(
     m = get_metric(metric)
     keys = list(by)
     _check(m, keys, every, survey, question)
+    an = _analytics(where)
+    request = (
+        metric,
+        tuple(keys),
+        every,
+        start,
+        end,
+        _frozen(filters or {}),
+        survey,
+        question,
+        change,
+        alpha,
+        _frozen(options),
+    )
+    version = an.data_version()
+    cached = _RESULTS.get((id(an.backend), request))
+    if cached is not None and cached[0] == version and version is not None:
+        frame = cached[1].copy()
+    else:
+        frame = _compute(
+            an, m, keys, every, start, end, filters or {}, survey, question, change, alpha, options, request
+        )
+        _remember(_RESULTS, (id(an.backend), request), (version, frame.copy()))
+    return _with_targets(frame, m, targets if targets is not None else _targets_of(where))
+
+
+def _frozen(mapping: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list | tuple | set) else v) for k, v in mapping.items()))
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = 256) -> None:
+    if len(cache) >= limit:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
+
+
+#: results by (backend, request), valid while the workspace's data version is unchanged (never stale:
+#: every import changes the version); compiled SQL by (backend, request), for any version
+_RESULTS: dict[Any, tuple[Any, pd.DataFrame]] = {}
+_SQL: dict[Any, str] = {}
+
+
+def _compute(
+    an: Analytics,
+    m: Metric,
+    keys: list[str],
+    every: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    filters: Mapping[str, Any],
+    survey: str | None,
+    question: str | None,
+    change: bool,
+    alpha: float,
+    options: dict[str, Any],
+    request: tuple[Any, ...],
+) -> pd.DataFrame:
     if change and every is None:
         raise ValueError("change= compares consecutive periods: give every= too")
-    an = _analytics(where)
-    need = {*keys, *(filters or {}), *m.options.get("columns", ())} | ({"survey"} if survey else set())
+    need = (
+        {*keys, *(filters or {}), *m.options.get("columns", ())}
+        | ({"survey"} if survey else set())
+        | ({"question"} if question else set())
+    )
     t = _filtered(source(an.backend, m.source, need), m, start, end, filters or {}, survey, question)
     opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample", "columns")} | options
     if "periodic" in m.options:
@@ -141,11 +201,24 @@ def compute(
             t = m.options["prepare"](t, keys)
         aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
         expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
-    frame = _finish(m, an.execute(expr), keys)
+    frame = _finish(m, _run(an, expr, request, cacheable="periodic" not in m.options), keys)
     if change:
         samples = _samples(an, t, m, keys) if "sample" in m.options else None
         frame = add_change(frame, keys, alpha, samples)
-    return _with_targets(frame, m, targets if targets is not None else _targets_of(where))
+    return frame
+
+
+def _run(an: Analytics, expr: Any, request: tuple[Any, ...], cacheable: bool) -> pd.DataFrame:
+    """Execute, reusing the compiled SQL of an identical earlier request on DuckDB (compiling an Ibis
+    expression costs ~10 ms, more than a small query)."""
+    if an.engine != "duckdb" or not cacheable:
+        return an.execute(expr)
+    key = (id(an.backend), request)
+    sql = _SQL.get(key)
+    if sql is None:
+        sql = str(an.backend.compile(expr))
+        _remember(_SQL, key, sql)
+    return an.backend.con.execute(sql).df()
 
 
 def _samples(an: Analytics, t: Any, m: Metric, keys: list[str]) -> dict[tuple[Any, ...], np.ndarray]:

@@ -44,32 +44,68 @@ def _hours(later: Any, earlier: Any) -> Any:
 
 
 def _answers(con: Any, need: set[str]) -> Any:
-    """Answers with their question; responses, customers, dimensions, choices and surveys are joined only
-    when a requested column needs them (DuckDB cannot drop an unused LEFT JOIN without key constraints)."""
-    a, q = con.table("answers"), con.table("questions")
-    rows = a.join(q, a.question_id == q.id).select(
-        a.response_id, a.value_number, a.value_text, a.choice_id, question=q.code, question_type=q.type,
-        scale_min=q.scale_min, scale_max=q.scale_max, dimension_id=q.dimension_id)
+    """Answers from the derived ``answer_facts`` (response and customer columns already on each row);
+    questions, dimensions, choices, surveys and customers' external ids are joined only when a requested
+    column needs them (DuckDB cannot drop an unused LEFT JOIN without key constraints)."""
+    f = con.table("answer_facts")
+    rows = f.select(
+        f.response_id,
+        f.question_id,
+        f.survey_id,
+        f.question_type,
+        f.scale_min,
+        f.scale_max,
+        f.value_number,
+        f.choice_id,
+        f.customer_id.name("customer_key"),
+        f.channel,
+        f.language,
+        f.segment,
+        f.region,
+        f.industry,
+        at=f.submitted_at,
+    )
+    if need & {"question", "dimension", "dimension_weight"}:
+        q = con.table("questions")
+        rows = rows.join(q, rows.question_id == q.id).select(
+            *[rows[c] for c in rows.columns], question=q.code, dimension_id=q.dimension_id
+        )
     if need & {"dimension", "dimension_weight"}:
         d = con.table("dimensions")
         rows = rows.left_join(d, rows.dimension_id == d.id).select(
-            *[rows[c] for c in rows.columns], dimension=d.code, dimension_weight=d.weight)
+            *[rows[c] for c in rows.columns], dimension=d.code, dimension_weight=d.weight
+        )
     if "choice" in need:
         ch = con.table("choices")
         rows = rows.left_join(ch, rows.choice_id == ch.id).select(*[rows[c] for c in rows.columns], choice=ch.code)
-    resp = _responses(con, need)
-    return rows.join(resp, rows.response_id == resp.response_id).select(
-        *[rows[c] for c in rows.columns], *[resp[c] for c in resp.columns if c != "response_id"])
+    if need & {"survey", "competitor"}:
+        rows = _with_survey(con, rows)
+    if "customer_id" in need:
+        c = con.table("customers")
+        rows = rows.left_join(c, rows.customer_key == c.id).select(
+            *[rows[col] for col in rows.columns], customer_id=c.external_id
+        )
+    return rows
+
+
+def _with_survey(con: Any, rows: Any) -> Any:
+    s, k = con.table("surveys"), con.table("competitors")
+    sk = s.left_join(k, s.competitor_id == k.id).select(sid=s.id, survey=s.code, competitor=k.code)
+    return rows.join(sk, rows.survey_id == sk.sid).select(*[rows[c] for c in rows.columns], sk.survey, sk.competitor)
 
 
 def _responses(con: Any, need: set[str]) -> Any:
     r = con.table("responses")
-    rs = r.select(response_id=r.id, survey_id=r.survey_id, customer_key=r.customer_id, at=r.submitted_at,
-                  channel=r.channel, language=r.language)
+    rs = r.select(
+        response_id=r.id,
+        survey_id=r.survey_id,
+        customer_key=r.customer_id,
+        at=r.submitted_at,
+        channel=r.channel,
+        language=r.language,
+    )
     if need & {"survey", "competitor"}:
-        s, k = con.table("surveys"), con.table("competitors")
-        sk = s.left_join(k, s.competitor_id == k.id).select(sid=s.id, survey=s.code, competitor=k.code)
-        rs = rs.join(sk, rs.survey_id == sk.sid).select(*[rs[c] for c in rs.columns], sk.survey, sk.competitor)
+        rs = _with_survey(con, rs)
     return _with_customer(con, rs, need)
 
 
@@ -78,7 +114,8 @@ def _with_customer(con: Any, rows: Any, need: set[str]) -> Any:
         return rows
     cu = _customers(con)
     return rows.left_join(cu, rows.customer_key == cu.customer_key).select(
-        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry)
+        *[rows[c] for c in rows.columns], cu.customer_id, cu.segment, cu.region, cu.industry
+    )
 
 
 def _tickets(con: Any, need: set[str]) -> Any:
@@ -154,5 +191,6 @@ _BUILDERS = {
 def source(con: Any, name: str, need: set[str] | None = None) -> Any:
     """The flat Ibis relation for metric source ``name`` on connection ``con``; ``need`` names the columns
     the query uses (default: all), so that only the joins they need are made."""
-    return _BUILDERS[name](con, set(DIMENSIONS[name]) | {"customer_id", "dimension_weight", "choice"}
-                           if need is None else need)
+    return _BUILDERS[name](
+        con, set(DIMENSIONS[name]) | {"customer_id", "dimension_weight", "choice"} if need is None else need
+    )

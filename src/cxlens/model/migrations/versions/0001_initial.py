@@ -347,8 +347,34 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_answers_response_id", "answers", ["response_id"], unique=False)
 
+    _create_answer_facts()
+
+
+def _create_answer_facts() -> None:
+    op.create_table(
+        "answer_facts",
+        sa.Column("response_id", sa.BigInteger(), nullable=False),
+        sa.Column("question_id", sa.BigInteger(), nullable=False),
+        sa.Column("survey_id", sa.BigInteger(), nullable=False),
+        sa.Column("question_type", sa.Text(), nullable=False),
+        sa.Column("scale_min", sa.Float(), nullable=True),
+        sa.Column("scale_max", sa.Float(), nullable=True),
+        sa.Column("value_number", sa.Float(), nullable=True),
+        sa.Column("choice_id", sa.BigInteger(), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(), nullable=False),
+        sa.Column("customer_id", sa.BigInteger(), nullable=True),
+        sa.Column("channel", sa.Text(), nullable=True),
+        sa.Column("language", sa.Text(), nullable=True),
+        sa.Column("segment", sa.Text(), nullable=True),
+        sa.Column("region", sa.Text(), nullable=True),
+        sa.Column("industry", sa.Text(), nullable=True),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_answer_facts_customer_id", "answer_facts", ["customer_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("answer_facts")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_answers_response_id", table_name="answers")
     op.drop_table("answers")
