@@ -28,7 +28,8 @@ from cxlens.store import Workspace
 
 SEED_SQL = """
 INSERT INTO customers (id, external_id, segment, region, created_at)
-  SELECT i, 'C' || i, 'seg' || (hash(i) % 20), 'r' || (hash(i * 7) % 5), TIMESTAMP '2023-01-01' FROM range(1, {c} + 1) t(i);
+  SELECT i, 'C' || i, 'seg' || (hash(i) % 20), 'r' || (hash(i * 7) % 5), TIMESTAMP '2023-01-01'
+  FROM range(1, {c} + 1) t(i);
 INSERT INTO surveys (id, code, status, default_language, definition_hash, created_at)
   VALUES (1, 'bench', 'in_progress', 'en', 'x', TIMESTAMP '2023-01-01');
 INSERT INTO questions (id, survey_id, code, type, scale_min, scale_max, position, required) VALUES

@@ -109,7 +109,7 @@ def _arrow_schema(name: str) -> Any:
         kind = column.type
         if isinstance(kind, sa.Integer):
             arrow = pa.int64()
-        elif isinstance(kind, sa.Float) or isinstance(kind, sa.Numeric):
+        elif isinstance(kind, sa.Numeric):  # Float is a Numeric too
             arrow = pa.float64()
         elif isinstance(kind, sa.DateTime):
             arrow = pa.timestamp("us")
