@@ -23,3 +23,10 @@ def test_demo_page_describes_every_generated_file(tmp_path: Path) -> None:
     names = {p.name for p in tmp_path.iterdir() if p.is_file()}
     assert names and [n for n in sorted(names) if n not in page] == []
     assert files.feedback.name in page
+
+
+def test_metric_reference_is_generated_from_the_registry() -> None:
+    render = runpy.run_path(str(ROOT / "scripts" / "metric_docs.py"))["render"]
+    assert (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") == render(), (
+        "docs/metrics.md is stale: run `python scripts/metric_docs.py`"
+    )
