@@ -25,14 +25,16 @@ def q(ws: Workspace, sql: str) -> list[tuple[object, ...]]:
 
 
 def answers(ws: Workspace, response: str) -> dict[str, object]:
+    """One response's answers as ``{question code: choice code(s) | number | text}`` (numbers as ``%g``)."""
     rows = q(
         ws,
-        f"""SELECT qu.code, coalesce(ch.code, CAST(a.value_number AS VARCHAR), a.value_text)
+        f"""SELECT qu.code, ch.code, a.value_number, a.value_text
         FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions qu ON qu.id = a.question_id
         LEFT JOIN choices ch ON ch.id = a.choice_id WHERE r.external_id = '{response}' ORDER BY 1, 2""",
     )
     out: dict[str, object] = {}
-    for code, value in rows:
+    for code, choice, number, text in rows:
+        value = choice if choice is not None else (f"{number:g}" if number is not None else text)
         out[str(code)] = f"{out[str(code)]};{value}" if str(code) in out else value
     return out
 
@@ -179,7 +181,7 @@ def test_limesurvey_exports_refuse_incomplete_responses(workspace: Workspace) ->
     report = import_file(workspace, path, skip_invalid=True)
     assert (report.inserted, report.rejected) == (62, 4)
     first = answers(workspace, "6")
-    assert first["leeftijd"] == "22.0" and first["Geslacht"] == "man" and first["opleiding"] == "VWO"
+    assert first["leeftijd"] == "22" and first["Geslacht"] == "man" and first["opleiding"] == "VWO"
     r_data = import_file(
         workspace, FORMATS / "limesurvey" / "limonaid__survey_998192_R_data_file.csv", skip_invalid=True
     )

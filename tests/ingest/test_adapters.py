@@ -73,7 +73,8 @@ def test_masking_on_means_no_raw_phone_reaches_the_database(workspace: Workspace
         "JOIN questions x ON x.id = a.question_id WHERE x.code = 'q3'",
     )
     assert ("电话[PHONE]",) in chosen
-    assert Workspace.open(workspace.path).settings["mask_pii"] is True
+    with Workspace.open(workspace.path) as reopened:
+        assert reopened.settings["mask_pii"] is True
 
 
 def test_zendesk_export_maps_reply_minutes_and_satisfaction(workspace: Workspace, tmp_path: Path) -> None:
