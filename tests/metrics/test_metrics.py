@@ -107,6 +107,14 @@ def test_retention_follows_the_seed_formula(engine: Analytics) -> None:
     assert churn.loc["2025-02-01", "value"] == pytest.approx(50.0) and churn.loc["2025-03-01", "value"] == 0.0
 
 
+def test_backlog_counts_tickets_open_at_period_end(engine: Analytics) -> None:
+    # January ends 02-01: T2 and T3 are still open (T1 resolved 01-01); February (ends with the data, 02-01
+    # 00:00:00.000001): T2, T3 and T4 (created 02-01, resolved 02:00, after the period end)
+    frame = compute(engine, "backlog", every="month").set_index("period")
+    assert frame.loc["2025-01-01", "value"] == 2 and frame.loc["2025-02-01", "value"] == 3
+    assert frame.loc["2025-02-01", "older_than_7_days"] == 2
+
+
 def test_bad_requests_say_why(tiny: object) -> None:
     with pytest.raises(ValueError, match="cannot be sliced by agent"):
         compute(tiny, "nps", by=["agent"])  # type: ignore[arg-type]

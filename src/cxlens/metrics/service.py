@@ -144,3 +144,34 @@ register(
         options={"prepare": _ranked("processing_hours"), "sample": "processing_hours"},
     )
 )
+
+
+def ticket_backlog(tickets: Any, periods: Any, keys: list[str]) -> Any:
+    """Per period and slice: tickets open at period end (created before it, not resolved by it), and how
+    many of them had been open for more than 7 days then."""
+    p = ibis.memtable(periods)
+    t = tickets.select("at", "resolved_at", *keys)
+    hits = t.join(p, (t.at < p.end) & (t.resolved_at.isnull() | (t.resolved_at >= p.end)))
+    old = (hits.end.epoch_seconds() - hits.at.epoch_seconds()) > 7 * 86400
+    return hits.group_by(["period", *keys]).aggregate(n=hits.count(), older_than_7_days=old.cast("int64").sum())
+
+
+def _finish_backlog(df: pd.DataFrame) -> pd.DataFrame:
+    df["value"] = df["n"].astype(float)
+    return df
+
+
+register(
+    Metric(
+        "backlog",
+        "service",
+        "tickets",
+        "tickets",
+        "lower",
+        "Tickets open at the end of each period (created before its end, not resolved by then), with how many "
+        "were older than 7 days; a count of the whole backlog, so no interval. Needs every=.",
+        lambda t: {},
+        _finish_backlog,
+        options={"periodic": ticket_backlog},
+    )
+)
