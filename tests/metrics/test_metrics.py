@@ -166,3 +166,36 @@ def test_cached_results_follow_new_imports(tmp_path: object) -> None:
         assert compute(an, "nps")["value"].tolist() == [100.0]
         import_file(ws, folder / "b.csv", "responses", survey="s")
         assert compute(an, "nps")["value"].tolist() == [0.0]
+
+
+def test_satisfaction_conversion(tmp_path: object) -> None:
+    """January: C1 a promoter, C2 a detractor. The next period of January's length (Feb 1 – Mar 4) sees C1
+    order, not C2: satisfied 1 of 1 converted, unsatisfied 0 of 1. February has no answers; March's next
+    period is not covered by the orders yet, so it is left out."""
+    from pathlib import Path
+
+    from cxlens.ingest import import_file, import_survey
+    from cxlens.store import Workspace
+
+    folder = Path(str(tmp_path))
+    (folder / "s.yaml").write_text("code: s\nquestions:\n  - {code: nps, type: nps}\n", encoding="utf-8")
+    (folder / "r.csv").write_text(
+        "customer_id,submitted_at,nps\nC1,2025-01-05,10\nC2,2025-01-06,3\nC1,2025-03-02,9\n", encoding="utf-8"
+    )
+    (folder / "o.csv").write_text(
+        "order_id,customer_id,ordered_at,amount\nO1,C1,2025-02-10,5\nO2,C3,2025-03-05,5\n", encoding="utf-8"
+    )
+    with Workspace.init(folder / "ws") as ws:
+        import_survey(ws, folder / "s.yaml")
+        import_file(ws, folder / "r.csv", "responses", survey="s")
+        import_file(ws, folder / "o.csv", "orders")
+        frame = compute(ws, "satisfaction_conversion", every="month")
+    assert frame["period"].tolist() == [pd.Timestamp("2025-01-01")]
+    row = frame.iloc[0]
+    assert (row["n"], row["satisfied_n"], row["value"], row["unsatisfied_rate"], row["lift"]) == (
+        2,
+        1,
+        100.0,
+        0.0,
+        100.0,
+    )

@@ -146,7 +146,7 @@ register(
 )
 
 
-def ticket_backlog(tickets: Any, periods: Any, keys: list[str]) -> Any:
+def ticket_backlog(tickets: Any, periods: Any, keys: list[str], **_: Any) -> Any:
     """Per period and slice: tickets open at period end (created before it, not resolved by it), and how
     many of them had been open for more than 7 days then."""
     p = ibis.memtable(periods)

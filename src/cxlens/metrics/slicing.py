@@ -77,7 +77,9 @@ def _filtered(
     return t
 
 
-def _periods(an: Analytics, t: Any, every: str, start: datetime | None, end: datetime | None) -> pd.DataFrame:
+def _periods(
+    an: Analytics, t: Any, every: str, start: datetime | None, end: datetime | None, clip: bool = True
+) -> pd.DataFrame:
     low, high = an.execute(t.aggregate(low=t.at.min(), high=t.at.max())).iloc[0]
     low, high = start or low, end or high
     if pd.isna(low) or pd.isna(high):
@@ -86,7 +88,9 @@ def _periods(an: Analytics, t: Any, every: str, start: datetime | None, end: dat
     starts = pd.date_range(
         pd.Timestamp(low).to_period(freq[0] if every != "week" else "W-SUN").start_time, pd.Timestamp(high), freq=freq
     )
-    ends = (starts + pd.tseries.frequencies.to_offset(freq)).map(lambda e: min(e, pd.Timestamp(high) + _TICK))
+    ends = starts + pd.tseries.frequencies.to_offset(freq)
+    if clip:
+        ends = ends.map(lambda e: min(e, pd.Timestamp(high) + _TICK))
     frame = pd.DataFrame({"period": starts, "start": starts, "end": ends})  # a partial last period ends with the data
     return frame.astype({"period": "datetime64[us]", "start": "datetime64[us]", "end": "datetime64[us]"})
 
@@ -188,10 +192,12 @@ def _compute(
         | ({"question"} if question else set())
     )
     t = _filtered(source(an.backend, m.source, need), m, start, end, filters or {}, survey, question)
-    opts = {k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample", "columns")} | options
+    opts = {
+        k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample", "columns", "clip")
+    } | options
     if "periodic" in m.options:
-        periods = _periods(an, t, str(every), start, end)
-        expr = m.options["periodic"](t, periods, keys, **opts)
+        periods = _periods(an, t, str(every), start, end, clip=m.options.get("clip", True))
+        expr = m.options["periodic"](t, periods, keys, backend=an.backend, **opts)
         keys = [*keys, "period"]
     else:
         if every is not None:

@@ -11,7 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxlens.exceptions import ReadError
-from cxlens.ingest.adapters import freshdesk, googleforms, limesurvey, qualtrics, spss, surveymonkey, wjx, zendesk
+from cxlens.ingest.adapters import (
+    freshdesk,
+    googleforms,
+    jira,
+    limesurvey,
+    qualtrics,
+    spss,
+    surveymonkey,
+    wjx,
+    zendesk,
+)
 from cxlens.ingest.adapters.base import Adapted, Adapter, Head, SurveyReader, read_head
 from cxlens.ingest.readers import FORMATS
 from cxlens.ingest.surveys import SurveyDef
@@ -31,6 +41,7 @@ ADAPTERS: dict[str, Adapter] = {
         spss.STATA,
         zendesk.ADAPTER,
         freshdesk.ADAPTER,
+        jira.ADAPTER,
         limesurvey.ADAPTER,
         googleforms.ADAPTER,
     )
