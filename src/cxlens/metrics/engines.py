@@ -113,6 +113,8 @@ def _arrow_schema(name: str) -> Any:
             arrow = pa.float64()
         elif isinstance(kind, sa.DateTime):
             arrow = pa.timestamp("us")
+        elif isinstance(kind, sa.Date):
+            arrow = pa.date32()
         elif isinstance(kind, sa.Boolean):
             arrow = pa.bool_()
         else:

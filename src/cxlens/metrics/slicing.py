@@ -37,6 +37,15 @@ def _analytics(where: Workspace | Analytics) -> Analytics:
     return where if isinstance(where, Analytics) else Analytics.for_workspace(where)
 
 
+def _period(t: Any, every: str) -> Any:
+    """The period key: a stored day or month key where the source has one (answers), else truncation."""
+    if "month" in t.columns and every in ("month", "quarter", "year"):
+        return t.month if every == "month" else t.month.truncate(PERIODS[every][0])
+    if "day" in t.columns and every in ("day", "week"):
+        return t.day if every == "day" else t.day.truncate("W")
+    return t.at.truncate(PERIODS[every][0])
+
+
 def _check(metric: Metric, by: Sequence[str], every: str | None, survey: str | None, question: str | None) -> None:
     allowed = DIMENSIONS[metric.source]
     bad = [b for b in by if b not in allowed]
@@ -201,7 +210,7 @@ def _compute(
         keys = [*keys, "period"]
     else:
         if every is not None:
-            t = t.mutate(period=t.at.truncate(PERIODS[every][0]))
+            t = t.mutate(period=_period(t, every))
             keys = [*keys, "period"]
         if "prepare" in m.options:
             t = m.options["prepare"](t, keys)

@@ -64,6 +64,8 @@ def _answers(con: Any, need: set[str]) -> Any:
         f.region,
         f.industry,
         at=f.submitted_at,
+        day=f.submitted_day,
+        month=f.submitted_month,
     )
     if need & {"question", "dimension", "dimension_weight"}:
         q = con.table("questions")

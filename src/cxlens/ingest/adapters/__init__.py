@@ -3,7 +3,8 @@
 :func:`adapt` reads a file's first rows, asks every adapter how sure it is that the file is its vendor's
 export (:meth:`Adapter.detect`), and lets the surest one (at least :data:`THRESHOLD`) read it. ``format``
 forces one adapter by name; ``csv``, ``xlsx`` and ``xls`` force the plain reader (no adapter).
-:func:`read_survey_file` does the same for survey-structure files (Qualtrics .qsf).
+:func:`read_survey_file` does the same for survey-structure files (Qualtrics .qsf, LimeSurvey .lss, its
+tab-separated structure export and its R syntax file).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from cxlens.ingest.adapters import (
     googleforms,
     jira,
     limesurvey,
+    limesurvey_r,
+    limesurvey_structure,
     qualtrics,
     spss,
     surveymonkey,
@@ -46,7 +49,9 @@ ADAPTERS: dict[str, Adapter] = {
         googleforms.ADAPTER,
     )
 }
-SURVEY_READERS: dict[str, SurveyReader] = {r.name: r for r in (qualtrics.QSF,)}
+SURVEY_READERS: dict[str, SurveyReader] = {
+    r.name: r for r in (qualtrics.QSF, limesurvey_structure.LSS, limesurvey_structure.TSV, limesurvey_r.RSYNTAX)
+}
 #: every value ``--format`` accepts
 ALL_FORMATS: tuple[str, ...] = (*ADAPTERS, *FORMATS)
 

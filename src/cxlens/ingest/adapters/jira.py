@@ -78,8 +78,13 @@ PRIORITY = {
     "trivial": "low",
     "最低": "low",
 }
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
-_ZH_MONTHS = {m: i for i, m in enumerate("一 二 三 四 五 六 七 八 九 十 十一 十二".split(), start=1)}
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), start=1)} | {
+    m: i for i, m in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), start=7)
+}
+_ZH_MONTHS = {m: i for i, m in enumerate(("一", "二", "三", "四", "五", "六", "七", "八", "九", "十"), start=1)} | {
+    "十一": 11,
+    "十二": 12,
+}
 _JIRA_DATE = re.compile(
     r"^(\d{1,2})/([^/\s]+)/(\d{2}|\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(AM|PM|上午|下午)?)?$", re.I
 )

@@ -362,6 +362,8 @@ def _create_answer_facts() -> None:
         sa.Column("value_number", sa.Float(), nullable=True),
         sa.Column("choice_id", sa.BigInteger(), nullable=True),
         sa.Column("submitted_at", sa.DateTime(), nullable=False),
+        sa.Column("submitted_day", sa.Date(), nullable=False),
+        sa.Column("submitted_month", sa.Date(), nullable=False),
         sa.Column("customer_id", sa.BigInteger(), nullable=True),
         sa.Column("channel", sa.Text(), nullable=True),
         sa.Column("language", sa.Text(), nullable=True),
