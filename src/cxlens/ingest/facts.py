@@ -9,11 +9,13 @@ __all__ = ["add_answer_facts", "rebuild_answer_facts", "refresh_customer_facts"]
 _SELECT = """
     SELECT a.response_id, a.question_id, r.survey_id, q.type, q.scale_min, q.scale_max, a.value_number,
            a.choice_id, r.submitted_at, CAST(r.submitted_at AS DATE),
-           CAST(date_trunc('month', r.submitted_at) AS DATE), r.customer_id, r.channel, r.language, c.segment, c.region, c.industry
+           CAST(date_trunc('month', r.submitted_at) AS DATE), r.customer_id, r.channel, r.language,
+           c.segment, c.region, c.industry
     FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions q ON q.id = a.question_id
     LEFT JOIN customers c ON c.id = r.customer_id"""
 _INSERT = """INSERT INTO answer_facts (response_id, question_id, survey_id, question_type, scale_min, scale_max,
-    value_number, choice_id, submitted_at, submitted_day, submitted_month, customer_id, channel, language, segment, region, industry)"""
+    value_number, choice_id, submitted_at, submitted_day, submitted_month, customer_id, channel, language,
+    segment, region, industry)"""
 
 
 def add_answer_facts(target: Target, run_id: int) -> None:
