@@ -137,8 +137,8 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV, TSV, XLSX, XLS, SAV or DTA file, or a vendor export (detected); a survey YAML or "
-            "Qualtrics .qsf with --kind survey."
+            help="CSV, TSV, XLSX, XLS, SAV or DTA file, or a vendor export (detected); a survey YAML, "
+            "Qualtrics .qsf or LimeSurvey .lss / structure .txt / R syntax .R with --kind survey."
         ),
     ],
     kind: Annotated[

@@ -239,9 +239,9 @@ def import_file(
     """Import one file of ``kind`` (customers, orders, tickets, feedback, responses) into ``ws``.
 
     A vendor export (Qualtrics, SurveyMonkey, 问卷星, LimeSurvey, Google Forms, SPSS, Stata, Zendesk,
-    Freshdesk) is recognised from its content, or named by ``format``; ``kind`` may then be left out. A
-    survey export imported without ``survey`` (or naming a survey not stored yet) creates the survey from
-    the file, and a later export of it adds its new questions and options.
+    Freshdesk, Jira Service Management) is recognised from its content, or named by ``format``; ``kind``
+    may then be left out. A survey export imported without ``survey`` (or naming a survey not stored yet)
+    creates the survey from the file, and a later export of it adds its new questions and options.
 
     Raises :class:`~cxlens.exceptions.InvalidRowsError` when a row fails validation, unless
     ``skip_invalid``; nothing is stored then. ``dry_run`` checks everything and stores nothing.
@@ -403,8 +403,8 @@ def _texts(conn: sa.Connection, entity: str, entity_id: int, texts: dict[str, st
 
 
 def import_survey(ws: Workspace, path: str | Path) -> ImportReport:
-    """Import a survey definition: a cxlens survey YAML, or a Qualtrics .qsf file. Importing it again
-    changes nothing."""
+    """Import a survey definition: a cxlens survey YAML, a Qualtrics .qsf, or a LimeSurvey .lss, structure
+    export (.txt) or R syntax file (.R). Importing it again changes nothing."""
     started = time.perf_counter()
     survey = read_survey_file(path) if Path(path).suffix.lower() not in (".yaml", ".yml") else None
     survey = survey or load_survey(path)

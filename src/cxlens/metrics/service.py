@@ -17,36 +17,38 @@ from cxlens.metrics.satisfaction import finish_mean, finish_share, mean_sums
 __all__: list[str] = []
 
 
-def _ranked(column: str) -> Any:
-    """A ``prepare`` step for time metrics: the non-null times, ranked within their slice and period."""
+def _time(column: str) -> Any:
+    """Aggregates of a time metric: n, Σx, Σx² and the slice's times as one sorted list (one sort per slice
+    gives the median, the p90 and the median's interval, see :func:`_order_statistics`)."""
 
-    def prepare(t: Any, keys: list[str]) -> Any:
-        t = t.filter(t[column].notnull()).mutate(v=t[column].cast("float64"))
-        group = keys or None
-        return t.mutate(
-            rank=ibis.row_number().over(ibis.window(group_by=group, order_by=t.v)),
-            cnt=t.v.count().over(ibis.window(group_by=group)),
-        )
+    def aggregate(t: Any) -> dict[str, Any]:
+        v = t[column].cast("float64")
+        return {"n": v.count(), "total": v.sum(), "total_sq": (v * v).sum(), "sorted": v.collect().sort()}
 
-    return prepare
+    return aggregate
 
 
-def _time(t: Any) -> dict[str, Any]:
-    """Median and p90, and the distribution-free 95 % interval of the median: the order statistics of
-    (0-based) ranks ⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉ (normal approximation to the binomial; Conover,
-    Practical Nonparametric Statistics, 3rd ed., §3.2)."""
-    half = t.cnt.cast("float64").sqrt() * (Z95 / 2)
-    low_rank = (t.cnt / 2.0 - half).floor()
-    high_rank = (t.cnt / 2.0 + half).ceil()
-    return {
-        "n": t.v.count(),
-        "median": t.v.quantile(0.5),
-        "p90": t.v.quantile(0.9),
-        "total": t.v.sum(),
-        "total_sq": (t.v * t.v).sum(),
-        "ci_low": t.v.min(where=t.rank >= low_rank),
-        "ci_high": t.v.max(where=t.rank <= high_rank),
-    }
+def _quantile(values: Any, n: Any, q: float) -> Any:
+    """Linear-interpolation quantile (as numpy's default, DuckDB's quantile_cont) of a sorted list."""
+    m = n.cast("int32")  # Spark indexes arrays with INT
+    position = (m - 1).cast("float64") * q
+    low = position.floor().cast("int32")
+    high = ibis.least(low + 1, m - 1)
+    return values[low] + (position - low) * (values[high] - values[low])
+
+
+def _order_statistics(expr: Any) -> Any:
+    """Median, p90, and the distribution-free 95 % interval of the median: the order statistics of (0-based)
+    ranks ⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉, clamped to the sample (normal approximation to the
+    binomial; Conover, Practical Nonparametric Statistics, 3rd ed., §3.2)."""
+    n, values = expr.n, expr.sorted
+    m = n.cast("int32")
+    half = n.cast("float64").sqrt() * (Z95 / 2)
+    low = ibis.greatest((n / 2.0 - half).floor().cast("int32"), 0)
+    high = ibis.least((n / 2.0 + half).ceil().cast("int32"), m - 1)
+    return expr.mutate(
+        median=_quantile(values, n, 0.5), p90=_quantile(values, n, 0.9), ci_low=values[low], ci_high=values[high]
+    ).drop("sorted")
 
 
 def _finish_time(df: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +67,9 @@ register(
         "Hours from a ticket's creation to its first response: median (value) with its order-statistic "
         "interval, p90, mean with t interval; "
         "tickets without a response are not counted (see resolution_rate).",
-        _time,
+        _time("first_response_hours"),
         _finish_time,
-        options={"prepare": _ranked("first_response_hours"), "sample": "first_response_hours"},
+        options={"post": _order_statistics, "sample": "first_response_hours"},
     )
 )
 
@@ -79,9 +81,9 @@ register(
         "hours",
         "lower",
         "Hours from a ticket's creation to its resolution, resolved tickets only: median, p90, mean.",
-        _time,
+        _time("resolution_hours"),
         _finish_time,
-        options={"prepare": _ranked("resolution_hours"), "sample": "resolution_hours"},
+        options={"post": _order_statistics, "sample": "resolution_hours"},
     )
 )
 
@@ -139,9 +141,9 @@ register(
         "hours",
         "lower",
         "Hours from order to fulfilment, fulfilled orders only: median, p90, mean.",
-        _time,
+        _time("processing_hours"),
         _finish_time,
-        options={"prepare": _ranked("processing_hours"), "sample": "processing_hours"},
+        options={"post": _order_statistics, "sample": "processing_hours"},
     )
 )
 

@@ -31,6 +31,8 @@ PERIODS: dict[str, tuple[str, str]] = {
 }
 _CORE = ["value", "n", "ci_low", "ci_high"]
 _TICK = pd.Timedelta(microseconds=1)
+#: Metric.options that shape the query rather than being the metric's own parameters
+_INTERNAL = frozenset({"prepare", "periodic", "sample", "columns", "clip", "post"})
 
 
 def _analytics(where: Workspace | Analytics) -> Analytics:
@@ -201,9 +203,7 @@ def _compute(
         | ({"question"} if question else set())
     )
     t = _filtered(source(an.backend, m.source, need), m, start, end, filters or {}, survey, question)
-    opts = {
-        k: v for k, v in m.options.items() if k not in ("prepare", "periodic", "sample", "columns", "clip")
-    } | options
+    opts = {k: v for k, v in m.options.items() if k not in _INTERNAL} | options
     if "periodic" in m.options:
         periods = _periods(an, t, str(every), start, end, clip=m.options.get("clip", True))
         expr = m.options["periodic"](t, periods, keys, backend=an.backend, **opts)
@@ -216,6 +216,8 @@ def _compute(
             t = m.options["prepare"](t, keys)
         aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
         expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
+        if "post" in m.options:
+            expr = m.options["post"](expr)
     frame = _finish(m, _run(an, expr, request, cacheable="periodic" not in m.options), keys)
     if change:
         samples = _samples(an, t, m, keys) if "sample" in m.options else None

@@ -1,0 +1,162 @@
+"""The learned part of sentiment: logistic regression on character n-grams and word uni/bigrams, stacked
+with the lexicon's rule score.
+
+Features of a text are binary: its character 1–3-grams (spaces removed, lower-cased) and its word tokens
+and token bigrams, each present feature weighted ``1/sqrt(number of features)`` (an L2-normalised binary
+vector). The classifier is scikit-learn's ``LogisticRegression``; a second, two-input logistic
+regression fitted on five-fold out-of-fold predictions (stacking) then combines the n-gram model's
+log-odds with the lexicon's summed valence, so the rule layer keeps working on words the training data
+never saw.
+
+A model is stored as a gzip'd text file: one JSON header line, then ``feature<TAB>weight`` lines
+(weights rounded to 4 significant digits; features with |weight| < ``prune`` dropped).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SHIPPED_MODEL", "NgramModel", "features"]
+
+#: the model shipped in the package (trained by scripts/train_sentiment.py)
+SHIPPED_MODEL = "zh_sentiment.model.gz"
+_NGRAMS = (1, 2, 3)
+
+
+def features(text: str, tokens: Sequence[str]) -> list[str]:
+    """The distinct features of ``text``: character 1–3-grams and ``w:``-prefixed tokens and token bigrams."""
+    chars = "".join(text.lower().split())
+    feats = {chars[i : i + n] for n in _NGRAMS for i in range(len(chars) - n + 1)}
+    words = [t for t in tokens if t.strip()]
+    feats.update("w:" + w for w in words)
+    feats.update(f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    return list(feats)
+
+
+@dataclass
+class NgramModel:
+    """Weights of the n-gram logistic regression and of the stacking layer ``z = a·logit + b·lexicon + c``."""
+
+    weights: dict[str, float]
+    intercept: float
+    stack: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def logit(self, feats: Sequence[str]) -> float:
+        """Log-odds of positive from the n-gram features alone."""
+        if not feats:
+            return self.intercept
+        get = self.weights.get
+        return self.intercept + sum(get(f, 0.0) for f in feats) / math.sqrt(len(feats))
+
+    def combine(self, logit: float, lexicon_raw: float) -> float:
+        """Stacked log-odds of positive."""
+        a, b, c = self.stack
+        return a * logit + b * lexicon_raw + c
+
+    # -- fitting ------------------------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        feats: Sequence[Sequence[str]],
+        lexicon_raw: Sequence[float],
+        labels: Sequence[int],
+        *,
+        c: float = 1.0,
+        min_df: int = 2,
+        folds: int = 5,
+        seed: int = 0,
+        info: dict[str, Any] | None = None,
+    ) -> NgramModel:
+        """Fit on feature lists, lexicon scores and 0/1 labels (1 = positive)."""
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
+        y = np.asarray(labels, dtype=int)
+        if len(set(y.tolist())) != 2:
+            raise ValueError("training needs both negative and positive examples")
+        vocab, matrix = _design(feats, min_df)
+
+        def _fit(rows: Any) -> Any:
+            return LogisticRegression(C=c, max_iter=2000).fit(matrix[rows], y[rows])
+
+        folds = max(2, min(folds, int(np.bincount(y).min())))
+        oof = np.zeros(len(y))
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
+            oof[test] = _fit(train).decision_function(matrix[test])
+        stacker = LogisticRegression(max_iter=1000).fit(np.column_stack([oof, lexicon_raw]), y)
+        full = _fit(np.arange(len(y)))
+        names = [""] * len(vocab)
+        for name, j in vocab.items():
+            names[j] = name
+        weights = dict(zip(names, full.coef_[0].tolist(), strict=True))
+        a, b = stacker.coef_[0].tolist()
+        stack = (a, b, float(stacker.intercept_[0]))
+        meta = {"n_train": len(y), "n_positive": int(y.sum()), "n_features": len(vocab), **(info or {})}
+        return cls(weights, float(full.intercept_[0]), stack, meta)
+
+    # -- storing ------------------------------------------------------------------------------------
+    def save(self, path: str | Path, *, prune: float = 0.0) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = {"format": 1, "intercept": self.intercept, "stack": list(self.stack), "info": self.info}
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+            fh.write(json.dumps(header, ensure_ascii=False) + "\n")
+            for name, w in sorted(self.weights.items()):
+                if abs(w) >= prune and "\t" not in name and "\n" not in name:
+                    fh.write(f"{name}\t{w:.4g}\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> NgramModel:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return cls._read(fh.readline, fh)
+
+    @classmethod
+    def shipped(cls) -> NgramModel:
+        """The default model in the package (see docs/text.md for its training data and licence)."""
+        ref = resources.files("cxlens.text").joinpath("data", SHIPPED_MODEL)
+        with ref.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+            return cls._read(fh.readline, fh)
+
+    @classmethod
+    def _read(cls, readline: Callable[[], str], lines: Any) -> NgramModel:
+        header = json.loads(readline())
+        if header.get("format") != 1:
+            raise ValueError(f"unsupported sentiment model format {header.get('format')!r}")
+        weights: dict[str, float] = {}
+        for line in lines:
+            name, _, w = line.rstrip("\n").rpartition("\t")
+            weights[name] = float(w)
+        a, b, c = header["stack"]
+        return cls(weights, float(header["intercept"]), (a, b, c), header.get("info", {}))
+
+
+def _design(feats: Sequence[Sequence[str]], min_df: int) -> tuple[dict[str, int], Any]:
+    """Vocabulary (features in at least ``min_df`` texts) and the L2-normalised binary design matrix."""
+    from collections import Counter
+
+    import numpy as np
+    import scipy.sparse as sp
+
+    df = Counter(f for doc in feats for f in doc)
+    vocab = {f: j for j, f in enumerate(sorted(f for f, n in df.items() if n >= min_df))}
+    indptr, indices, values = [0], [], []
+    for doc in feats:
+        cols = [vocab[f] for f in doc if f in vocab]
+        scale = 1.0 / math.sqrt(len(doc)) if doc else 0.0
+        indices.extend(cols)
+        values.extend([scale] * len(cols))
+        indptr.append(len(indices))
+    matrix = sp.csr_matrix(
+        (np.array(values), np.array(indices, dtype=np.int64), np.array(indptr)), (len(feats), len(vocab))
+    )
+    return vocab, matrix
