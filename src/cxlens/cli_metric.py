@@ -31,6 +31,13 @@ def _parse_filters(values: list[str]) -> dict[str, list[str]]:
     return filters
 
 
+def _number_or_text(value: str) -> Any:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.astype(object).where(frame.notna(), None)
     rows = clean.to_dict(orient="records")
@@ -83,7 +90,7 @@ def metric(
     """Compute one metric, sliced and bucketed, with n and its 95 % interval."""
     from cxlens.metrics import compute
 
-    options: dict[str, Any] = {k: float(v[0]) for k, v in _parse_filters(option or []).items()}
+    options: dict[str, Any] = {k: _number_or_text(v[0]) for k, v in _parse_filters(option or []).items()}
     try:
         with Workspace.open(path) as ws:
             frame = compute(

@@ -199,3 +199,33 @@ def test_satisfaction_conversion(tmp_path: object) -> None:
         0.0,
         100.0,
     )
+
+
+def test_category_uptake(engine: Analytics) -> None:
+    assert one(engine, "category_uptake", category="Y")["value"] == pytest.approx(100 / 3)
+    assert one(engine, "category_uptake", category="X")["value"] == pytest.approx(100.0)
+
+
+def test_complaint_rate_per_thousand_customers(tmp_path: object) -> None:
+    """January: 2 complaints (a review does not count), 4 ordering customers → 500 per 1,000; the interval is
+    the exact Poisson (Garwood) one for 2 events: [0.2422, 7.2247] → [60.6, 1806.2] per 1,000."""
+    from pathlib import Path
+
+    from cxlens.ingest import import_file
+    from cxlens.store import Workspace
+
+    folder = Path(str(tmp_path))
+    (folder / "o.csv").write_text(
+        "order_id,customer_id,ordered_at,amount\n" + "".join(f"O{i},C{i},2025-01-0{i},1\n" for i in range(1, 5)),
+        encoding="utf-8",
+    )
+    (folder / "f.csv").write_text(
+        "source_type,collected_at,text\ncomplaint,2025-01-02,慢\ncomplaint,2025-01-03,差\nreview,2025-01-04,好\n",
+        encoding="utf-8",
+    )
+    with Workspace.init(folder / "ws") as ws:
+        import_file(ws, folder / "o.csv", "orders")
+        import_file(ws, folder / "f.csv", "feedback")
+        row = compute(ws, "complaint_rate", every="month").iloc[0]
+    assert (row["complaints"], row["n"], row["value"]) == (2, 4, 500.0)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((60.55, 1806.18), abs=0.01)

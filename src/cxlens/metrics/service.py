@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from cxlens.metrics.intervals import Z95, mean_interval
@@ -175,5 +176,55 @@ register(
         lambda t: {},
         _finish_backlog,
         options={"periodic": ticket_backlog},
+    )
+)
+
+
+def complaints_per_customers(feedback: Any, periods: Any, keys: list[str], backend: Any, **_: Any) -> Any:
+    """Per period and slice: complaints received, and the customers who ordered in the period."""
+    customer_keys = ("segment", "region", "industry")
+    bad = [k for k in keys if k not in customer_keys]
+    if bad:
+        raise ValueError(f"complaint_rate slices by the customer's {', '.join(customer_keys)}, not {bad}")
+    p = ibis.memtable(periods)
+    f = feedback.filter(feedback.source_type == "complaint")
+    fj = f.join(p, (f.at >= p.start) & (f.at < p.end))
+    complaints = fj.group_by(["period", *keys]).aggregate(complaints=fj.count())
+    from cxlens.metrics.sources import source
+
+    o = source(backend, "orders", set(keys))
+    oj = o.join(p, (o.at >= p.start) & (o.at < p.end))
+    buyers = oj.group_by(["period", *keys]).aggregate(n=oj.customer_key.nunique())
+    on = [buyers[c] == complaints[c] for c in ["period", *keys]]
+    return buyers.left_join(complaints, on).select(
+        *[buyers[c] for c in buyers.columns], complaints=complaints.complaints.fill_null(0)
+    )
+
+
+def _finish_complaints(df: pd.DataFrame) -> pd.DataFrame:
+    """Per 1,000 customers, with the exact Poisson (Garwood) interval for the complaint count."""
+    from scipy import stats
+
+    k, n = df["complaints"].to_numpy(float), df["n"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["value"] = 1000 * k / n
+        low = np.where(k > 0, stats.chi2.ppf(0.025, 2 * k) / 2, 0.0)
+        high = stats.chi2.ppf(0.975, 2 * (k + 1)) / 2
+        df["ci_low"], df["ci_high"] = 1000 * low / n, 1000 * high / n
+    return df
+
+
+register(
+    Metric(
+        "complaint_rate",
+        "service",
+        "feedback",
+        "per 1,000 customers",
+        "lower",
+        "Complaints (feedback of source type complaint) per 1,000 customers who ordered in the period, with the "
+        "exact Poisson interval of the count; slices by the customer's segment, region, industry. Needs every=.",
+        lambda t: {},
+        _finish_complaints,
+        options={"periodic": complaints_per_customers},
     )
 )

@@ -213,7 +213,7 @@ def _compute(
             t = t.mutate(period=_period(t, every))
             keys = [*keys, "period"]
         if "prepare" in m.options:
-            t = m.options["prepare"](t, keys)
+            t = m.options["prepare"](t, keys, **{k: v for k, v in opts.items() if k in m.options})
         aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
         expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
         if "post" in m.options:

@@ -108,3 +108,25 @@ register(
         options={"prepare": _per_customer(orders=lambda t: t.count())},
     )
 )
+
+
+def _uptake(t: Any, keys: list[str], category: str = "") -> Any:
+    if not category:
+        raise ValueError("category_uptake needs category= (the value-added service's order category)")
+    return t.group_by(["customer_key", *keys]).aggregate(took=(t.category == category).cast("int64").max())
+
+
+register(
+    Metric(
+        "category_uptake",
+        "value",
+        "orders",
+        "%",
+        "higher",
+        "Uptake of a value-added service or cross-sold category: % of the customers who ordered in the slice and "
+        "period who ordered in category= (e.g. 服务套餐), Wilson interval.",
+        lambda t, category="": {"n": t.count(), "took": t.took.sum()},
+        finish_share("took"),
+        options={"prepare": _uptake, "category": ""},
+    )
+)

@@ -30,17 +30,13 @@ __all__ = ["Lexicon", "squash"]
 _CLAUSE_END = frozenset("，,。.！!？?；;：:~～…\n")
 _WINDOW = 3  # a modifier reaches this many tokens ahead
 _EN_NEGATORS = frozenset(
-    """not no never none nobody nothing neither nor nowhere cannot without aint isnt arent wasnt werent dont doesnt
-    didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt""".split()
+    ["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "without", "aint", "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "hasnt", "havent", "hadnt"]
 )
 _EN_BOOST_UP = frozenset(
-    """absolutely amazingly awfully completely considerably decidedly deeply enormously entirely especially
-    exceptionally extremely fabulously fully greatly highly hugely incredibly intensely majorly more most
-    particularly purely quite really remarkably so substantially thoroughly totally tremendously unbelievably
-    unusually utterly very super""".split()
+    ["absolutely", "amazingly", "awfully", "completely", "considerably", "decidedly", "deeply", "enormously", "entirely", "especially", "exceptionally", "extremely", "fabulously", "fully", "greatly", "highly", "hugely", "incredibly", "intensely", "majorly", "more", "most", "particularly", "purely", "quite", "really", "remarkably", "so", "substantially", "thoroughly", "totally", "tremendously", "unbelievably", "unusually", "utterly", "very", "super"]
 )
 _EN_BOOST_DOWN = frozenset(
-    "almost barely hardly kinda less little marginally occasionally partly scarcely slightly somewhat sorta".split()
+    ["almost", "barely", "hardly", "kinda", "less", "little", "marginally", "occasionally", "partly", "scarcely", "slightly", "somewhat", "sorta"]
 )
 _EN_BUT = frozenset({"but", "however", "although", "though"})
 _B_INCR = 0.293

@@ -26,16 +26,8 @@ __all__ = ["STOP_WORDS", "Tokenizer", "english_tokens", "is_stop_word", "read_us
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[:;=][-']?[)(dp]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
-_EN_STOP = """a about above after again against all am an and any are as at be because been before being below
-between both by could did do does doing down during each few for from further had has have having he her here hers
-herself him himself his how i if in into is it its itself just me more most my myself of off on once only or other
-our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which while who whom why will
-with would you your yours yourself yourselves also get got one us it's i'm i've im ive can""".split()
-_ZH_STOP = """的 了 是 在 我 你 他 她 它 们 我们 你们 他们 这 那 这个 那个 就 也 都 而 及 与 和 或 一个 有 没 吧 吗 呢 啊
-呀 哦 嗯 着 过 把 被 让 给 对 从 到 为 又 还 再 个 之 于 以 等 上 下 中 里 后 前 能 会 要 说 去 来 点 次 些 得 地 很 太
-非常 挺 比较 自己 什么 怎么 这么 那么 因为 所以 但是 但 不过 就是 然后 而且 如果 虽然 已经 可以 一下 一直 现在 时候
-今天 昨天 还是 真的 感觉 觉得""".split()
+_EN_STOP = ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "by", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "get", "got", "one", "us", "it's", "i'm", "i've", "im", "ive", "can"]
+_ZH_STOP = ["的", "了", "是", "在", "我", "你", "他", "她", "它", "们", "我们", "你们", "他们", "这", "那", "这个", "那个", "就", "也", "都", "而", "及", "与", "和", "或", "一个", "有", "没", "吧", "吗", "呢", "啊", "呀", "哦", "嗯", "着", "过", "把", "被", "让", "给", "对", "从", "到", "为", "又", "还", "再", "个", "之", "于", "以", "等", "上", "下", "中", "里", "后", "前", "能", "会", "要", "说", "去", "来", "点", "次", "些", "得", "地", "很", "太", "非常", "挺", "比较", "自己", "什么", "怎么", "这么", "那么", "因为", "所以", "但是", "但", "不过", "就是", "然后", "而且", "如果", "虽然", "已经", "可以", "一下", "一直", "现在", "时候", "今天", "昨天", "还是", "真的", "感觉", "觉得"]
 #: stop words left out of keywords and themes (not out of sentiment, where 很 and 不 matter)
 STOP_WORDS = frozenset(_EN_STOP) | frozenset(_ZH_STOP)
 
