@@ -1,0 +1,172 @@
+"""One text in, its language, sentiment (document and sentences), aspects with their sentiment and
+keywords out: the pipeline every free text in a workspace goes through.
+
+>>> a = Analyzer(aspects=AspectLexicon.template("retail"))
+>>> r = a.analyze("味道不错，就是送餐太慢了，等了一个多小时")
+>>> r.language, r.label
+('zh', 'negative')
+>>> [(x.aspect, x.label) for x in r.aspects]
+[('taste', 'positive'), ('logistics', 'negative')]
+>>> a.analyze("Great speaker, setup was easy").label
+'positive'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxlens.text.aspects import AspectLexicon, Mention
+from cxlens.text.lexicon import Lexicon, squash
+from cxlens.text.model import NgramModel, features
+from cxlens.text.normalize import detect_language, normalize, split_sentences
+from cxlens.text.tokenize import Tokenizer, is_stop_word
+
+__all__ = ["LABELS", "NEUTRAL_BAND", "AnalysisResult", "Analyzer", "AspectResult", "SentenceResult", "label_of"]
+
+LABELS = ("negative", "neutral", "positive")
+#: scores with |score| below this are neutral
+NEUTRAL_BAND = 0.2
+_MAX_KEYWORDS = 8
+
+
+def label_of(score: float) -> str:
+    """``negative`` / ``neutral`` / ``positive`` for a score in −1 … +1."""
+    if score <= -NEUTRAL_BAND:
+        return "negative"
+    return "positive" if score >= NEUTRAL_BAND else "neutral"
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceResult:
+    position: int
+    text: str
+    score: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class AspectResult:
+    aspect: str
+    term: str
+    clause: str
+    score: float
+    label: str
+
+
+@dataclass(slots=True)
+class AnalysisResult:
+    """Everything cxlens derives from one text."""
+
+    language: str
+    score: float
+    label: str
+    sentences: list[SentenceResult] = field(default_factory=list)
+    aspects: list[AspectResult] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "label": self.label,
+            "score": round(self.score, 4),
+            "aspects": [{"aspect": a.aspect, "label": a.label, "score": round(a.score, 4)} for a in self.aspects],
+            "keywords": self.keywords,
+            "sentences": [{"text": s.text, "label": s.label, "score": round(s.score, 4)} for s in self.sentences],
+        }
+
+
+class Analyzer:
+    """Scores texts with a sentiment model (the shipped one unless ``model`` is given), the lexicon rule
+    layer and an aspect lexicon (the generic template unless ``aspects`` is given).
+
+    The shipped model was trained on product and book reviews, far from most customer-experience domains,
+    so its score is averaged with equal weight with the domain-general lexicon's. A model trained on a
+    workspace's own labelled feedback is in its domain: its stacking weights (learned out of fold) decide.
+    """
+
+    def __init__(
+        self,
+        model: NgramModel | None = None,
+        aspects: AspectLexicon | None = None,
+        user_words: list[str] | None = None,
+        *,
+        simplified: bool = False,
+    ) -> None:
+        self.model = model or NgramModel.shipped()
+        self.lexicon = Lexicon.load()
+        self.aspects = aspects or AspectLexicon.template("generic")
+        self.simplified = simplified
+        self.tokenizer = Tokenizer([*self.lexicon.zh_vocabulary, *self.aspects.terms, *(user_words or [])])
+        self._stacked = self.model.info.get("combine") == "stack"
+
+    @classmethod
+    def for_folder(cls, folder: str | Path) -> Analyzer:
+        """The analyzer a workspace configures in ``<folder>/text/``: ``sentiment.model.gz`` (from
+        ``cxlens text train``), ``aspects.yaml`` and ``userdict.txt``, each optional."""
+        from cxlens.text.tokenize import read_user_dictionary
+
+        base = Path(folder) / "text"
+        model = NgramModel.load(base / "sentiment.model.gz") if (base / "sentiment.model.gz").is_file() else None
+        aspects = AspectLexicon.load(base / "aspects.yaml") if (base / "aspects.yaml").is_file() else None
+        words = read_user_dictionary(base / "userdict.txt") if (base / "userdict.txt").is_file() else None
+        return cls(model, aspects, words)
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def score_text(self, text: str, language: str | None = None) -> float:
+        """Sentiment of one (normalised) text in −1 … +1."""
+        language = language or detect_language(text)
+        tokens = self.tokenizer.tokens(text, language)
+        return self._score(text, tokens, language)
+
+    def _score(self, text: str, tokens: list[str], language: str) -> float:
+        if language == "und" or not tokens:
+            return 0.0
+        en = self.lexicon.en_score(text) if language in ("en", "mixed") else 0.0
+        if language == "en" and not self._stacked:
+            return en
+        logit = self.model.logit(features(text, tokens))
+        raw = self.lexicon.zh_raw(tokens)
+        if self._stacked:
+            z = self.model.combine(logit, raw + 4.0 * en)
+            return _clip(2.0 / (1.0 + math.exp(-z)) - 1.0)
+        zh = (2.0 / (1.0 + math.exp(-logit)) - 1.0 + squash(raw)) / 2.0
+        return _clip((zh + en) / 2.0 if language == "mixed" else zh)
+
+    def analyze(self, text: str) -> AnalysisResult:
+        """Language, document and sentence sentiment, aspects (with the sentiment of their clause) and
+        keywords of ``text``."""
+        clean = normalize(text, simplified=self.simplified)
+        language = detect_language(clean)
+        tokens = self.tokenizer.tokens(clean, language)
+        score = self._score(clean, tokens, language)
+        result = AnalysisResult(language, score, label_of(score))
+        sentences = split_sentences(clean)
+        if len(sentences) > 1:
+            for i, sentence in enumerate(sentences):
+                s = self.score_text(sentence, language)
+                result.sentences.append(SentenceResult(i, sentence, s, label_of(s)))
+        else:
+            result.sentences.append(SentenceResult(0, clean, score, result.label))
+        result.aspects = [self._aspect(clean, m, language, score) for m in self.aspects.find(clean)]
+        result.keywords = _keywords(tokens)
+        return result
+
+    def _aspect(self, text: str, mention: Mention, language: str, document: float) -> AspectResult:
+        clause = text[mention.clause_start : mention.clause_end]
+        s = self.score_text(clause, language) if clause.strip() != text.strip() else document
+        return AspectResult(mention.aspect, mention.term, clause, s, label_of(s))
+
+
+def _keywords(tokens: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tok in tokens:
+        if len(tok) > 1 and not is_stop_word(tok):
+            seen.setdefault(tok, None)
+    return list(seen)[:_MAX_KEYWORDS]
+
+
+def _clip(x: float) -> float:
+    return max(-1.0, min(1.0, x))
