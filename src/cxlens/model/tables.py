@@ -39,6 +39,9 @@ __all__ = [
     "questions",
     "responses",
     "surveys",
+    "text_aspects",
+    "text_results",
+    "text_sentences",
     "texts",
     "tickets",
 ]
@@ -387,4 +390,57 @@ orders = sa.Table(
         unique=("external_id",),
         index=("customer_id",),
     ),
+)
+
+
+#: Text analytics results (``cxlens text analyze``), derived and recomputable: one row per analysed free text.
+#: ``source`` is ``feedback`` (``source_id`` = feedback.id), ``ticket`` (tickets.id, the description) or
+#: ``answer`` (``source_id`` = responses.id, ``field_id`` = questions.id of the open question); ``field_id``
+#: is 0 where a source has one text per row. ``text_hash`` and ``model`` tell a later run what is current.
+TEXT_SOURCES = ("feedback", "ticket", "answer")
+
+text_results = sa.Table(
+    "text_results",
+    metadata,
+    sa.Column("source", sa.Text, nullable=False),
+    _ref("source_id", nullable=False),
+    sa.Column("field_id", sa.BigInteger, nullable=False),
+    sa.Column("occurred_at", sa.DateTime),
+    sa.Column("language", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("keywords", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.Text, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("analyzed_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint(_in("source", TEXT_SOURCES), name="source"),
+    *_pg_only("text_results", {}, unique=("source", "source_id", "field_id")),
+)
+
+text_sentences = sa.Table(
+    "text_sentences",
+    metadata,
+    sa.Column("source", sa.Text, nullable=False),
+    _ref("source_id", nullable=False),
+    sa.Column("field_id", sa.BigInteger, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    *_pg_only("text_sentences", {}, index=("source_id",)),
+)
+
+text_aspects = sa.Table(
+    "text_aspects",
+    metadata,
+    sa.Column("source", sa.Text, nullable=False),
+    _ref("source_id", nullable=False),
+    sa.Column("field_id", sa.BigInteger, nullable=False),
+    sa.Column("occurred_at", sa.DateTime),
+    sa.Column("aspect", sa.Text, nullable=False),
+    sa.Column("term", sa.Text, nullable=False),
+    sa.Column("clause", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    *_pg_only("text_aspects", {}, index=("source_id",)),
 )

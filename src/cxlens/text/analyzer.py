@@ -99,7 +99,8 @@ class Analyzer:
         self.lexicon = Lexicon.load()
         self.aspects = aspects or AspectLexicon.template("generic")
         self.simplified = simplified
-        self.tokenizer = Tokenizer([*self.lexicon.zh_vocabulary, *self.aspects.terms, *(user_words or [])])
+        self.user_words = list(user_words or [])
+        self.tokenizer = Tokenizer([*self.lexicon.zh_vocabulary, *self.aspects.terms, *self.user_words])
         self._stacked = self.model.info.get("combine") == "stack"
 
     @classmethod
