@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cxlens.exceptions import ReadError
+from cxlens.exceptions import InvalidRowsError, ReadError
 from cxlens.ingest import import_file, import_survey
 from cxlens.ingest.adapters import read_survey_file
 from cxlens.store import Workspace
@@ -238,3 +238,141 @@ def test_tsv_structure_export(tmp_path: Path) -> None:
         csv.writer(fh, delimiter="\t").writerows([header, *rows])
     with pytest.raises(ReadError, match=r"structure\.txt: line 5: row of class A before any question"):
         read_survey_file(path)
+
+
+# -- multiple choice (M, P) response columns ------------------------------------------------------------
+MULTI_QUESTIONS = [
+    ["301", "0", "482915", "20", "M", "features", "", "Y", "N", "1"],
+    ["302", "0", "482915", "20", "P", "extras", "", "N", "N", "2"],
+    ["303", "0", "482915", "20", "5", "overall", "", "N", "N", "3"],
+]
+MULTI_SUBS = [
+    ["401", "301", "482915", "20", "T", "SQ001", "", "N", "N", "1"],
+    ["402", "301", "482915", "20", "T", "SQ002", "", "N", "N", "2"],
+    ["403", "301", "482915", "20", "T", "SQ003", "", "N", "N", "3"],
+    ["404", "302", "482915", "20", "T", "SQ001", "", "N", "N", "1"],
+    ["405", "302", "482915", "20", "T", "SQ002", "", "N", "N", "2"],
+]
+MULTI_TEXTS = {
+    "301": "Which features do you use?",
+    "302": "Which extras do you want?",
+    "303": "Overall?",
+    "401": "Mobile app",
+    "402": "Website",
+    "403": "Chat",
+    "404": "Coupons",
+    "405": "Newsletter",
+}
+
+
+def multi_lss() -> str:
+    l10n = [[str(i), qid, text, "", "en"] for i, (qid, text) in enumerate(MULTI_TEXTS.items())]
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<document>\n <LimeSurveyDocType>Survey</LimeSurveyDocType>\n'
+        + table("groups", ["gid", "sid", "group_order"], [["20", "482915", "1"]])
+        + table("questions", Q_FIELDS, MULTI_QUESTIONS)
+        + table("subquestions", Q_FIELDS, MULTI_SUBS)
+        + table("question_l10ns", ["id", "qid", "question", "help", "language"], l10n)
+        + table("surveys", ["sid", "language"], [["482915", "en"]])
+        + "</document>\n"
+    )
+
+
+def multi_csv(path: Path, style: str, cells: list[list[str]]) -> Path:
+    """A LimeSurvey response export; ``style`` is ``[]`` (``Q[SQ001]``) or ``""`` (``QSQ001``)."""
+
+    def col(q: str, sub: str) -> str:
+        return f"{q}[{sub}]" if style == "[]" else f"{q}{sub}"
+
+    header = ["id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp"]
+    header += [col("features", s) for s in ("SQ001", "SQ002", "SQ003", "other")]
+    header += [col("extras", s) for s in ("SQ001", "SQ001comment", "SQ002", "SQ002comment")] + ["overall"]
+    meta = ["2025-03-01 10:00:00", "2", "en", "1", "2025-03-01 09:58:00", "2025-03-01 10:00:00"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, *[[str(n + 1), *meta, *row] for n, row in enumerate(cells)]])
+    return path
+
+
+def answers(ws: Workspace) -> list[tuple[str, str, str]]:
+    rows = q(
+        ws,
+        "SELECT r.external_id, x.code, coalesce(c.code, a.value_text, CAST(a.value_number AS VARCHAR)) "
+        "FROM answers a JOIN responses r ON r.id = a.response_id JOIN questions x ON x.id = a.question_id "
+        "LEFT JOIN choices c ON c.id = a.choice_id ORDER BY 1, 2, 3",
+    )
+    return [(str(r), str(code), str(v).removesuffix(".0")) for r, code, v in rows]
+
+
+def test_lss_defines_p_comment_questions(tmp_path: Path) -> None:
+    path = tmp_path / "multi.lss"
+    path.write_text(multi_lss(), encoding="utf-8")
+    survey = read_survey_file(path)
+    assert survey is not None
+    got = {x.code: x for x in survey.questions}
+    assert list(got) == [
+        "features",
+        "features_other",
+        "extras",
+        "extras_SQ001comment",
+        "extras_SQ002comment",
+        "overall",
+    ]
+    assert [c.code for c in got["extras"].choices] == ["SQ001", "SQ002"]
+    assert got["extras_SQ002comment"].type == "text"
+    assert got["extras_SQ002comment"].text == {"en": "Which extras do you want? - Newsletter - comment"}
+
+
+@pytest.mark.parametrize(("style", "yes", "no"), [("[]", "Y", ""), ("[]", "Y", "N"), ("", "1", "0")])
+def test_multi_choice_columns_land_on_the_multi_question(
+    workspace: Workspace, tmp_path: Path, style: str, yes: str, no: str
+) -> None:
+    structure = tmp_path / "survey.lss"
+    structure.write_text(multi_lss(), encoding="utf-8")
+    import_survey(workspace, structure)
+    cells = [
+        [yes, no, yes, "", no, "", yes, "weekly is fine", "5"],
+        [no, yes, no, "my own tool", yes, "only big ones", no, "", "3"],
+    ]
+    # "482915.csv" is auto-detected as limesurvey_482915, already stored; the other style names it
+    path = multi_csv(tmp_path / ("results.csv" if style else "482915.csv"), style, cells)
+    report = import_file(workspace, path, survey="limesurvey_482915" if style else None)
+    assert (report.inserted, report.rejected) == (2, 0)
+    got = answers(workspace)
+    # respondent 1, checked by hand: Mobile app + Chat, no other text; Newsletter with its comment; 5
+    assert [a[1:] for a in got if a[0] == "1"] == [
+        ("extras", "SQ002"),
+        ("extras_SQ002comment", "weekly is fine"),
+        ("features", "SQ001"),
+        ("features", "SQ003"),
+        ("overall", "5"),
+    ]
+    assert [a[1:] for a in got if a[0] == "2"] == [
+        ("extras", "SQ001"),
+        ("extras_SQ001comment", "only big ones"),
+        ("features", "SQ002"),
+        ("features_other", "my own tool"),
+        ("overall", "3"),
+    ]
+    again = import_file(workspace, path, survey="limesurvey_482915")
+    assert (again.inserted, again.already_stored) == (0, 2)
+    assert answers(workspace) == got
+    assert q(workspace, "SELECT count(*) FROM responses") == [(2,)]
+
+
+def test_multi_choice_cell_neither_chosen_nor_not_is_refused(workspace: Workspace, tmp_path: Path) -> None:
+    structure = tmp_path / "survey.lss"
+    structure.write_text(multi_lss(), encoding="utf-8")
+    import_survey(workspace, structure)
+    cells = [
+        ["Y", "", "Y", "", "", "", "Y", "", "5"],
+        ["", "maybe", "", "", "Y", "", "", "", "3"],
+    ]
+    path = multi_csv(tmp_path / "results.csv", "[]", cells)
+    with pytest.raises(InvalidRowsError) as err:
+        import_file(workspace, path, survey="limesurvey_482915")
+    (issue,) = err.value.issues
+    assert issue.row == 3 and issue.value is not None and issue.value.startswith("features[SQ002]=maybe")
+    assert "row 3" in str(err.value) and "features[SQ002]=maybe: neither chosen nor not chosen" in str(err.value)
+    assert q(workspace, "SELECT count(*) FROM responses") == [(0,)]
+    report = import_file(workspace, path, survey="limesurvey_482915", skip_invalid=True)
+    assert (report.inserted, report.rejected) == (1, 1)

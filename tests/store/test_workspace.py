@@ -15,7 +15,14 @@ from cxlens.store.summary import summarise
 
 
 def test_init_creates_empty_schema(workspace: Workspace) -> None:
-    assert workspace.schema_revision() == "0001"
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from cxlens.store.workspace import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert workspace.schema_revision() == ScriptDirectory.from_config(config).get_current_head()
     assert set(workspace.counts().values()) == {0}
 
 

@@ -5,6 +5,14 @@ are left out. Sub-questions (``Q1[SQ001]``) and other-specify columns (``Q1[othe
 question. A response with no ``submitdate`` was not completed: it is refused with its row, and
 ``--skip-invalid`` imports the completed ones.
 
+Multiple choice (M, P): LimeSurvey heads one column per option (``Q1[SQ001]``, or ``Q1SQ001`` / ``Q1_SQ001``
+for the default ``SQnnn`` codes) and marks it ``Y`` / ``1`` (or writes the option's text) when chosen, empty /
+``N`` / ``0`` when not. :func:`combine_options` adds one column ``Q1[]`` per such group holding the chosen
+options ``;``-joined, which lands on the survey's ``multi`` question ``Q1`` (a group that is no multiple
+choice question, an array, matches no question and is left out). A cell that is neither chosen nor not chosen
+becomes a value the question's options refuse, located by its row and naming its column. ``Q1[other]`` and
+``Q1[SQ001comment]`` land on ``Q1_other`` and ``Q1_SQ001comment`` by their codes.
+
 The "R (data file)" export heads its columns with question texts; when its "R (syntax file)" sits beside it
 (:func:`~cxlens.ingest.adapters.limesurvey_r.find_syntax`), the syntax gives each column its question code,
 text, and for choice questions the option labels. A syntax file that does not describe the data file (more
@@ -16,14 +24,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyarrow as pa
+
 from cxlens.exceptions import ReadError
-from cxlens.ingest.adapters.base import Adapted, Head, derived_question, distinct, survey_code_from_name
+from cxlens.ingest.adapters.base import (
+    Adapted,
+    Head,
+    derived_question,
+    distinct,
+    survey_code_from_name,
+    with_column,
+)
 from cxlens.ingest.adapters.limesurvey_r import RVariable, find_syntax, parse_syntax, variable_question
+from cxlens.ingest.fields import normalise_header
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import RawTable, read_table
 from cxlens.ingest.surveys import QuestionDef, SurveyDef
 
-__all__ = ["ADAPTER"]
+__all__ = ["ADAPTER", "combine_options"]
 
 _META = {
     "id": "response_id",
@@ -40,6 +58,12 @@ _META = {
 _DROPPED = {"ipaddr", "refurl"}
 _IGNORED = {"lastpage", "seed", "datestamp", "interviewtime", "last page", "date last action", "total time"}
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_OPTION = (
+    re.compile(r"^(?P<q>[A-Za-z][A-Za-z0-9_]*)\[(?P<s>[A-Za-z0-9_]+)\]$"),
+    re.compile(r"^(?P<q>[A-Za-z][A-Za-z0-9_]*?)_?(?P<s>SQ[0-9]+)$"),
+)
+_CHOSEN = {"y", "yes", "1", "1.0"}
+_NOT_CHOSEN = {"", "n", "no", "0", "0.0"}
 _TIMING = re.compile(r"^(\d+X\d+(X\d+(SQ\d+)?)?time|Group time: .*|Question time: .*)$", re.I)
 
 
@@ -81,11 +105,53 @@ class LimeSurveyAdapter:
                 is_other = col.lower().endswith("[other]") or col.lower().endswith("[comment]")
                 q = QuestionDef(code, "text", {"und": col}) if is_other else derived_question(raw, col, code, col)
                 questions.append(q)
+        if not syntax:
+            combine_options(raw, list(mapping.questions.values()))
         code = survey_code_from_name(path.stem, "limesurvey")
         mapping.survey = code
         mapping.ignore.extend(dropped)
         survey = SurveyDef(code, {"und": path.stem}, "und", questions=tuple(questions))
         return Adapted("responses", raw, mapping, survey, dropped)
+
+
+def _option_groups(columns: list[str]) -> dict[str, dict[str, str]]:
+    """Question code → {option column: option code} for the columns that look like a multiple choice's."""
+    groups: dict[str, dict[str, str]] = {}
+    for col in columns:
+        for pattern in _OPTION:
+            m = pattern.match(col)
+            if m is None:
+                continue
+            sub = m.group("s")
+            if sub.lower() != "other" and not sub.lower().endswith("comment"):
+                groups.setdefault(m.group("q"), {})[col] = sub
+            break
+    taken = {normalise_header(c) for c in columns}
+    return {q: cols for q, cols in groups.items() if normalise_header(q) not in taken}
+
+
+def _option_token(col: str, sub: str, value: str, marked: bool) -> str | None:
+    """What one option cell says: the option's code (chosen), None (not chosen), the option's text (a
+    "full answers" export, matched against the options' texts), or a value no option matches."""
+    v = (value or "").strip()
+    if v.lower() in _NOT_CHOSEN:
+        return None
+    if v.lower() in _CHOSEN:
+        return sub
+    v = re.sub(r"\s*[;┋|]\s*", ", ", v)
+    return f"{col}={v}: neither chosen nor not chosen" if marked else v
+
+
+def combine_options(raw: RawTable, columns: list[str]) -> None:
+    """Add a column ``Q[]`` per group of multiple-choice option columns of ``Q`` (see the module text)."""
+    for code, flags in _option_groups(columns).items():
+        cells = {col: [v or "" for v in raw.table[col].to_pylist()] for col in flags}
+        marked = any(v.strip().lower() in _CHOSEN for values in cells.values() for v in values)
+        out: list[str] = []
+        for i in range(raw.num_rows):
+            tokens = (_option_token(col, sub, cells[col][i], marked) for col, sub in flags.items())
+            out.append(";".join(t for t in tokens if t))
+        with_column(raw, f"{code}[]", pa.array(out, pa.string()))
 
 
 def _syntax_for(path: Path, raw: RawTable) -> list[RVariable]:

@@ -4,7 +4,8 @@ texts inline, 4.x–6.x with ``*_l10ns`` tables) and the tab-separated structure
 Question codes are LimeSurvey's own, as its response exports head their columns: an array's or multiple
 text's sub-question ``SQ001`` of ``Q1`` is the question ``Q1_SQ001``, a ranking's positions ``Q1_1`` …, an
 "other" text ``Q1_other`` (and the list's choice ``-oth-``), a list-with-comment's comment ``Q1_comment``.
-Types: L ! O Y G → single (Y = Yes/No, G = Female/Male), M P → multi (the sub-questions are the options),
+Types: L ! O Y G → single (Y = Yes/No, G = Female/Male), M P → multi (the sub-questions are the options; P's
+comments are texts ``Q1_SQ001comment`` …, ``Q1_othercomment``),
 5 → rating 1–5, A / B → one rating 1–5 / 1–10 per row, F H → one single per row with the answer options,
 C E → one single per row (Yes/Uncertain/No, Increase/Same/Decrease), N → number, K → one number per row,
 S T U D * | → text, Q → one text per row, R → one single per rank. Text displays (X) hold no answer and are
@@ -93,7 +94,7 @@ def question_defs(q: LimeQuestion) -> list[QuestionDef]:
         return [QuestionDef(q.code, "single", q.text, choices=_need(q, choices)), *extra]
     if t in ("M", "P"):
         options = tuple(ChoiceDef(code, dict(texts)) for code, texts in q.subs.items())
-        return [QuestionDef(q.code, "multi", q.text, choices=_need(q, options)), *extra]
+        return [QuestionDef(q.code, "multi", q.text, choices=_need(q, options)), *extra, *_comments(q)]
     if t == "5":
         return [QuestionDef(q.code, "rating", q.text, scale=(1.0, 5.0))]
     if t in ("A", "B"):
@@ -115,6 +116,21 @@ def question_defs(q: LimeQuestion) -> list[QuestionDef]:
     if t in _TEXT:
         return [QuestionDef(q.code, "text", q.text), *extra]
     raise ReadError(f"{q.where}: question {q.code!r} has the unknown LimeSurvey type {t!r}")
+
+
+def _comments(q: LimeQuestion) -> list[QuestionDef]:
+    """A multiple choice with comments' (P) comment texts: ``Q1_SQ001comment`` …, ``Q1_othercomment``."""
+    if q.type != "P":
+        return []
+    subs = {**q.subs, **({"other": {lang: "Other" for lang in q.text} or {"und": "Other"}} if q.other else {})}
+    return [
+        QuestionDef(
+            f"{q.code}_{sub}comment",
+            "text",
+            {lang: f"{q.text.get(lang, q.code)} - {t} - comment" for lang, t in texts.items()} or q.text,
+        )
+        for sub, texts in subs.items()
+    ]
 
 
 def _need(q: LimeQuestion, choices: tuple[ChoiceDef, ...]) -> tuple[ChoiceDef, ...]:
