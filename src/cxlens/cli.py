@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cxlens import __version__, cli_metric
+from cxlens.cli_text import text_app
 from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
@@ -351,6 +352,7 @@ def demo(
 
 app.command("metric")(cli_metric.metric)
 app.command("metrics")(cli_metric.metrics)
+app.add_typer(text_app, name="text", help="Sentiment, aspects and themes of free text (中文 / English).")
 
 
 def main() -> None:

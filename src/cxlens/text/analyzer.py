@@ -6,7 +6,7 @@ keywords out: the pipeline every free text in a workspace goes through.
 >>> r.language, r.label
 ('zh', 'negative')
 >>> [(x.aspect, x.label) for x in r.aspects]
-[('taste', 'positive'), ('logistics', 'negative')]
+[('taste', 'positive'), ('logistics', 'negative'), ('response_speed', 'negative')]
 >>> a.analyze("Great speaker, setup was easy").label
 'positive'
 """
@@ -125,7 +125,7 @@ class Analyzer:
     def _score(self, text: str, tokens: list[str], language: str) -> float:
         if language == "und" or not tokens:
             return 0.0
-        en = self.lexicon.en_score(text) if language in ("en", "mixed") else 0.0
+        en = self.lexicon.en_score(text) if language in ("en", "mixed") or self._stacked else 0.0
         if language == "en" and not self._stacked:
             return en
         logit = self.model.logit(features(text, tokens))

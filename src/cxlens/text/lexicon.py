@@ -119,7 +119,7 @@ class Lexicon:
         """VADER's summed valence of lower-cased ``words`` (``caps``: which were written in capitals)."""
         scores: list[float] = []
         for i, word in enumerate(words):
-            valence = self.en_vader.get(word, 0.0)
+            valence = self._vader(word)
             if valence == 0.0 or word in _EN_BOOST_UP or word in _EN_BOOST_DOWN:
                 scores.append(0.0)
                 continue
@@ -140,6 +140,18 @@ class Lexicon:
                 scores = [s * 0.5 for s in scores[:i]] + [s * 1.5 for s in scores[i:]]
                 break
         return sum(scores)
+
+    def _vader(self, word: str) -> float:
+        """VADER valence of ``word``, or of its stem when only that is listed (crashing → crash)."""
+        valence = self.en_vader.get(word)
+        if valence is not None:
+            return valence
+        for suffix, repl in (("ing", ""), ("ing", "e"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", "")):
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                valence = self.en_vader.get(word[: -len(suffix)] + repl)
+                if valence is not None:
+                    return valence
+        return 0.0
 
     def en_pattern_score(self, words: Sequence[str]) -> float:
         """Pattern's polarity: the mean of the sentiment words' polarities, each scaled by a preceding

@@ -92,7 +92,9 @@ class NgramModel:
         oof = np.zeros(len(y))
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
             oof[test] = _fit(train).decision_function(matrix[test])
-        stacker = LogisticRegression(max_iter=1000).fit(np.column_stack([oof, lexicon_raw]), y)
+        stacked = np.column_stack([oof, lexicon_raw])
+        stacker = LogisticRegression(max_iter=1000).fit(stacked, y)
+        cv_accuracy = float(np.mean((stacker.decision_function(stacked) > 0) == y))
         full = _fit(np.arange(len(y)))
         names = [""] * len(vocab)
         for name, j in vocab.items():
@@ -100,7 +102,13 @@ class NgramModel:
         weights = dict(zip(names, full.coef_[0].tolist(), strict=True))
         a, b = stacker.coef_[0].tolist()
         stack = (a, b, float(stacker.intercept_[0]))
-        meta = {"n_train": len(y), "n_positive": int(y.sum()), "n_features": len(vocab), **(info or {})}
+        meta = {
+            "n_train": len(y),
+            "n_positive": int(y.sum()),
+            "n_features": len(vocab),
+            "cv_accuracy": round(cv_accuracy, 4),
+            **(info or {}),
+        }
         return cls(weights, float(full.intercept_[0]), stack, meta)
 
     # -- storing ------------------------------------------------------------------------------------

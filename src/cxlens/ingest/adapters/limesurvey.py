@@ -39,7 +39,7 @@ from cxlens.ingest.adapters.limesurvey_r import RVariable, find_syntax, parse_sy
 from cxlens.ingest.fields import normalise_header
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import RawTable, read_table
-from cxlens.ingest.surveys import QuestionDef, SurveyDef
+from cxlens.ingest.surveys import ChoiceDef, QuestionDef, SurveyDef
 
 __all__ = ["ADAPTER", "combine_options"]
 
@@ -85,6 +85,8 @@ class LimeSurveyAdapter:
         mapping = Mapping("responses")
         dropped: list[str] = []
         questions: list[QuestionDef] = []
+        groups = {} if syntax else _option_groups(raw.columns)
+        multi = {code: flags for code, flags in groups.items() if _looks_multi(raw, flags)}
         for n, col in enumerate(raw.columns):
             var = syntax[n] if n < len(syntax) else None
             key = var.name.lower() if var is not None else col.lower()
@@ -97,16 +99,16 @@ class LimeSurveyAdapter:
             elif var is not None:
                 mapping.questions[var.code] = col
                 questions.append(variable_question(var, distinct(raw, col)))
+            elif owner := next((c for c, flags in multi.items() if col in flags), None):
+                mapping.ignore.append(col)
+                if owner not in mapping.questions:  # the multi question takes the place of its first option
+                    mapping.questions[owner] = f"{owner}[]"
+                    options = tuple(ChoiceDef(sub, {"und": sub}) for sub in multi[owner].values())
+                    questions.append(QuestionDef(owner, "multi", {"und": owner}, choices=options))
             else:
-                code = re.sub(r"\[(.*?)\]", r"_\1", col)
-                if not _CODE.match(code):  # the R data export heads columns with question texts
-                    code = f"q{len(questions) + 1}"
-                mapping.questions[code] = col
-                is_other = col.lower().endswith("[other]") or col.lower().endswith("[comment]")
-                q = QuestionDef(code, "text", {"und": col}) if is_other else derived_question(raw, col, code, col)
-                questions.append(q)
-        if not syntax:
-            combine_options(raw, list(mapping.questions.values()))
+                questions.append(_derived(raw, col, len(questions), groups, mapping))
+        for code, flags in groups.items():
+            combine_options(raw, code, flags)
         code = survey_code_from_name(path.stem, "limesurvey")
         mapping.survey = code
         mapping.ignore.extend(dropped)
@@ -142,16 +144,39 @@ def _option_token(col: str, sub: str, value: str, marked: bool) -> str | None:
     return f"{col}={v}: neither chosen nor not chosen" if marked else v
 
 
-def combine_options(raw: RawTable, columns: list[str]) -> None:
-    """Add a column ``Q[]`` per group of multiple-choice option columns of ``Q`` (see the module text)."""
-    for code, flags in _option_groups(columns).items():
-        cells = {col: [v or "" for v in raw.table[col].to_pylist()] for col in flags}
-        marked = any(v.strip().lower() in _CHOSEN for values in cells.values() for v in values)
-        out: list[str] = []
-        for i in range(raw.num_rows):
-            tokens = (_option_token(col, sub, cells[col][i], marked) for col, sub in flags.items())
-            out.append(";".join(t for t in tokens if t))
-        with_column(raw, f"{code}[]", pa.array(out, pa.string()))
+def _looks_multi(raw: RawTable, flags: dict[str, str]) -> bool:
+    """Whether a group of option columns reads as a multiple choice without its survey: every cell says
+    chosen or not chosen (``Y`` / ``N`` / empty, ``1`` / ``0``) and one at least is chosen."""
+    seen = {(v or "").strip().lower() for col in flags for v in raw.table[col].to_pylist()}
+    return seen <= _CHOSEN | _NOT_CHOSEN and bool(seen & _CHOSEN)
+
+
+def _derived(raw: RawTable, col: str, n: int, groups: dict[str, dict[str, str]], mapping: Mapping) -> QuestionDef:
+    """The question a column of a plain LimeSurvey export is, known from its heading and answers."""
+    code = re.sub(r"\[(.*?)\]", r"_\1", col)
+    for prefix in sorted(groups, key=len, reverse=True):  # ``Q1SQ001`` / ``Q1other`` → ``Q1_SQ001`` …
+        rest = col[len(prefix) :].removeprefix("_")
+        if col.startswith(prefix) and re.fullmatch(r"SQ[0-9]+(comment)?|other(comment)?", rest, re.I):
+            code = f"{prefix}_{rest}"
+            break
+    if not _CODE.match(code):  # the R data export heads columns with question texts
+        code = f"q{n + 1}"
+    mapping.questions[code] = col
+    if (code != col and re.search(r"(_other|comment)$", code, re.I)) or col.lower().endswith("[comment]"):
+        return QuestionDef(code, "text", {"und": col})
+    return derived_question(raw, col, code, col)
+
+
+def combine_options(raw: RawTable, code: str, flags: dict[str, str]) -> None:
+    """Add the column ``code[]``: the chosen options of the option columns ``flags`` ({column: option
+    code}), ``;``-joined, for the ``multi`` question ``code`` (see the module text)."""
+    cells = {col: [v or "" for v in raw.table[col].to_pylist()] for col in flags}
+    marked = any(v.strip().lower() in _CHOSEN for values in cells.values() for v in values)
+    out: list[str] = []
+    for i in range(raw.num_rows):
+        tokens = (_option_token(col, sub, cells[col][i], marked) for col, sub in flags.items())
+        out.append(";".join(t for t in tokens if t))
+    with_column(raw, f"{code}[]", pa.array(out, pa.string()))
 
 
 def _syntax_for(path: Path, raw: RawTable) -> list[RVariable]:
