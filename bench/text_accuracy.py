@@ -98,7 +98,8 @@ def chinese(limit: int | None, k: int) -> None:
     n = len(y)
     started = time.perf_counter()
     acc, f1 = scores(y, shipped(texts))
-    print(f"waimai_10k n={n}: cxlens shipped model accuracy {acc:.4f} macro-F1 {f1:.4f} ({time.perf_counter() - started:.1f} s)")
+    seconds = time.perf_counter() - started
+    print(f"waimai_10k n={n}: cxlens shipped model accuracy {acc:.4f} macro-F1 {f1:.4f} ({seconds:.1f} s)")
     snow = snownlp_baseline(texts)
     if snow is not None:
         s_acc, s_f1 = scores(y, snow)

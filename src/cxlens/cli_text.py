@@ -128,7 +128,8 @@ def train(
     file: Annotated[Path, typer.Argument(help="CSV/XLSX of labelled feedback.")],
     text_column: Annotated[str, typer.Option(help="Column with the text.")] = "text",
     label_column: Annotated[
-        str, typer.Option(help="Column with the label: positive/negative (or 1/0, 正面/负面); neutral rows are skipped.")
+        str,
+        typer.Option(help="Column with the label: positive/negative (or 1/0, 正面/负面); neutral rows are skipped."),
     ] = "label",
     as_json: JsonOpt = False,
 ) -> None:
@@ -185,13 +186,14 @@ def aspects(
         lexicon = AspectLexicon.load(target) if target.is_file() else AspectLexicon.template("generic")
     except (OSError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
-    rows = [{"aspect": a.code, "zh": a.label_zh, "en": a.label_en, "terms": list(a.terms)} for a in lexicon.aspects.values()]
+    found = list(lexicon.aspects.values())
     if as_json:
+        rows = [{"aspect": a.code, "zh": a.label_zh, "en": a.label_en, "terms": list(a.terms)} for a in found]
         _print_json({"ok": True, "file": str(target) if target.is_file() else None, "aspects": rows})
         return
     table = Table("aspect", "中文", "English", "terms", title=str(target) if target.is_file() else "generic template")
-    for row in rows:
-        table.add_row(row["aspect"], row["zh"], row["en"], ", ".join(row["terms"][:8]) + " …")
+    for a in found:
+        table.add_row(a.code, a.label_zh, a.label_en, ", ".join(a.terms[:8]) + " …")
     out.print(table)
 
 
@@ -200,7 +202,9 @@ def themes(
     path: DirArg,
     source: Annotated[str | None, typer.Option(help="Only feedback, ticket or answer texts.")] = None,
     every: Annotated[str, typer.Option(help="Period for counts over time: week, month, quarter or year.")] = "month",
-    label: Annotated[str, typer.Option(help="Cluster texts of this sentiment: negative, neutral, positive or all.")] = "negative",
+    label: Annotated[
+        str, typer.Option(help="Cluster texts of this sentiment: negative, neutral, positive or all.")
+    ] = "negative",
     n_themes: Annotated[int, typer.Option(help="At most this many themes.")] = 8,
     as_json: JsonOpt = False,
 ) -> None:
@@ -210,7 +214,9 @@ def themes(
 
     try:
         with Workspace.open(path) as ws:
-            info = text_overview(ws, source=source, every=every, n_themes=n_themes, label=None if label == "all" else label)
+            info = text_overview(
+                ws, source=source, every=every, n_themes=n_themes, label=None if label == "all" else label
+            )
     except (CxlensError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
     if as_json:
@@ -219,7 +225,11 @@ def themes(
     out.print(f"{info['texts']:,} analysed texts. Keywords: " + ", ".join(k["term"] for k in info["keywords"][:15]))
     table = Table("theme", "label", "size", "mean score", "quote", title=f"themes ({label})")
     for t in info["themes"]:
-        table.add_row(str(t["theme"]), t["label"], str(t["size"]), f"{t['mean_score']:+.2f}", (t["quotes"] or [""])[0][:60])
+        table.add_row(
+            str(t["theme"]), t["label"], str(t["size"]), f"{t['mean_score']:+.2f}", (t["quotes"] or [""])[0][:60]
+        )
     out.print(table)
-    for e in info["emerging"]:
-        out.print(f"emerging in {e['period']}: {e['term']} ({e['count']} vs {e['expected']} expected, z={e['z']})")
+    for item in info["emerging"]:
+        out.print(
+            f"emerging in {item['period']}: {item['term']} ({item['count']} vs {item['expected']} expected, z={item['z']})"
+        )

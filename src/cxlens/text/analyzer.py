@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxlens.text.aspects import AspectLexicon, Mention
+from cxlens.text.aspects import AspectLexicon
 from cxlens.text.lexicon import Lexicon, squash
 from cxlens.text.model import NgramModel, features
 from cxlens.text.normalize import detect_language, normalize, split_sentences
@@ -138,27 +138,32 @@ class Analyzer:
 
     def analyze(self, text: str) -> AnalysisResult:
         """Language, document and sentence sentiment, aspects (with the sentiment of their clause) and
-        keywords of ``text``."""
+        keywords of ``text``. The text is segmented once; sentences and clauses reuse its tokens."""
         clean = normalize(text, simplified=self.simplified)
         language = detect_language(clean)
-        tokens = self.tokenizer.tokens(clean, language)
+        spans = self.tokenizer.spans(clean, language)
+        tokens = [tok for tok, _ in spans]
         score = self._score(clean, tokens, language)
         result = AnalysisResult(language, score, label_of(score))
         sentences = split_sentences(clean)
         if len(sentences) > 1:
+            start = 0
             for i, sentence in enumerate(sentences):
-                s = self.score_text(sentence, language)
+                start = clean.find(sentence, start)
+                s = self._part(clean, spans, start, start + len(sentence), language)
                 result.sentences.append(SentenceResult(i, sentence, s, label_of(s)))
+                start += len(sentence)
         else:
             result.sentences.append(SentenceResult(0, clean, score, result.label))
-        result.aspects = [self._aspect(clean, m, language, score) for m in self.aspects.find(clean)]
+        for m in self.aspects.find(clean):
+            whole = m.clause_end - m.clause_start >= len(clean.rstrip())
+            s = score if whole else self._part(clean, spans, m.clause_start, m.clause_end, language)
+            result.aspects.append(AspectResult(m.aspect, m.term, clean[m.clause_start : m.clause_end], s, label_of(s)))
         result.keywords = _keywords(tokens)
         return result
 
-    def _aspect(self, text: str, mention: Mention, language: str, document: float) -> AspectResult:
-        clause = text[mention.clause_start : mention.clause_end]
-        s = self.score_text(clause, language) if clause.strip() != text.strip() else document
-        return AspectResult(mention.aspect, mention.term, clause, s, label_of(s))
+    def _part(self, text: str, spans: list[tuple[str, int]], start: int, end: int, language: str) -> float:
+        return self._score(text[start:end], [tok for tok, at in spans if start <= at < end], language)
 
 
 def _keywords(tokens: list[str]) -> list[str]:

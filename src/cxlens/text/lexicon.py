@@ -30,13 +30,93 @@ __all__ = ["Lexicon", "squash"]
 _CLAUSE_END = frozenset("，,。.！!？?；;：:~～…\n")
 _WINDOW = 3  # a modifier reaches this many tokens ahead
 _EN_NEGATORS = frozenset(
-    ["not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "without", "aint", "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "hasnt", "havent", "hadnt"]
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "nowhere",
+        "cannot",
+        "without",
+        "aint",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "dont",
+        "doesnt",
+        "didnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "hasnt",
+        "havent",
+        "hadnt",
+    ]
 )
 _EN_BOOST_UP = frozenset(
-    ["absolutely", "amazingly", "awfully", "completely", "considerably", "decidedly", "deeply", "enormously", "entirely", "especially", "exceptionally", "extremely", "fabulously", "fully", "greatly", "highly", "hugely", "incredibly", "intensely", "majorly", "more", "most", "particularly", "purely", "quite", "really", "remarkably", "so", "substantially", "thoroughly", "totally", "tremendously", "unbelievably", "unusually", "utterly", "very", "super"]
+    [
+        "absolutely",
+        "amazingly",
+        "awfully",
+        "completely",
+        "considerably",
+        "decidedly",
+        "deeply",
+        "enormously",
+        "entirely",
+        "especially",
+        "exceptionally",
+        "extremely",
+        "fabulously",
+        "fully",
+        "greatly",
+        "highly",
+        "hugely",
+        "incredibly",
+        "intensely",
+        "majorly",
+        "more",
+        "most",
+        "particularly",
+        "purely",
+        "quite",
+        "really",
+        "remarkably",
+        "so",
+        "substantially",
+        "thoroughly",
+        "totally",
+        "tremendously",
+        "unbelievably",
+        "unusually",
+        "utterly",
+        "very",
+        "super",
+    ]
 )
 _EN_BOOST_DOWN = frozenset(
-    ["almost", "barely", "hardly", "kinda", "less", "little", "marginally", "occasionally", "partly", "scarcely", "slightly", "somewhat", "sorta"]
+    [
+        "almost",
+        "barely",
+        "hardly",
+        "kinda",
+        "less",
+        "little",
+        "marginally",
+        "occasionally",
+        "partly",
+        "scarcely",
+        "slightly",
+        "somewhat",
+        "sorta",
+    ]
 )
 _EN_BUT = frozenset({"but", "however", "although", "though"})
 _B_INCR = 0.293
@@ -157,15 +237,17 @@ class Lexicon:
         """Pattern's polarity: the mean of the sentiment words' polarities, each scaled by a preceding
         intensifier and multiplied by −0.5 after a negation (0 when no word is known)."""
         found: list[float] = []
-        for i, word in enumerate(words):
-            entry = self.en_pattern.get(word)
+        entries = [self.en_pattern.get(w) for w in words]
+        for i, entry in enumerate(entries):
             if entry is None or entry[0] == 0.0:
                 continue
+            following = entries[i + 1] if i + 1 < len(entries) else None
+            if entry[1] != 1.0 and following is not None and following[0] != 0.0:
+                continue  # an intensifier ("very") modifies the next word instead of counting itself
             polarity = entry[0]
-            if i > 0:
-                prev = self.en_pattern.get(words[i - 1])
-                if prev is not None and prev[0] == 0.0 and prev[1] != 1.0:
-                    polarity = max(-1.0, min(1.0, polarity * prev[1]))
+            prev = entries[i - 1] if i > 0 else None
+            if prev is not None and prev[1] != 1.0:
+                polarity = max(-1.0, min(1.0, polarity * prev[1]))
             if any(w in _EN_NEGATORS or w.endswith("n't") for w in words[max(0, i - 2) : i]):
                 polarity *= -0.5
             found.append(polarity)

@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,7 @@ class NgramModel:
         """Log-odds of positive from the n-gram features alone."""
         if not feats:
             return self.intercept
-        get = self.weights.get
-        return self.intercept + sum(get(f, 0.0) for f in feats) / math.sqrt(len(feats))
+        return self.intercept + sum(map(self.weights.get, feats, repeat(0.0))) / math.sqrt(len(feats))
 
     def combine(self, logit: float, lexicon_raw: float) -> float:
         """Stacked log-odds of positive."""

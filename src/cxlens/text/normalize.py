@@ -78,7 +78,7 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("服務態度很好")
     '服务态度很好'
     """
-    return _t2s().convert(text)
+    return str(_t2s().convert(text))
 
 
 @functools.cache

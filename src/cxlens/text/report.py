@@ -2,7 +2,9 @@
 counts and sentiment per period, aspects per period, and what is emerging in the latest period.
 
 Reads only what ``cxlens text analyze`` stored (``text_results``, ``text_aspects``) plus the texts for
-quotes; nothing is segmented or scored again.
+quotes; nothing is segmented or scored again. Quotes leave the workspace here, so personal data in them
+(phones, 身份证, e-mails, cards, IPs) is masked with :func:`cxlens.text.pii.mask` whatever the workspace's
+``mask_pii`` setting.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 
 from cxlens.store import Workspace
 from cxlens.text.store import _SOURCES_SQL
+from cxlens.text.pii import mask
 from cxlens.text.themes import cluster_themes, emerging_terms, textrank, tfidf_keywords
 
 __all__ = ["PERIODS", "text_overview"]
@@ -66,7 +69,9 @@ def text_overview(
     docs = [k.split() for k in frame["keywords"]]
     chosen = frame.index[frame["label"] == label] if label else frame.index
     themes = cluster_themes(
-        [docs[i] for i in chosen], frame.loc[chosen, "body"].tolist(), frame.loc[chosen, "score"].tolist(),
+        [docs[i] for i in chosen],
+        frame.loc[chosen, "body"].tolist(),
+        frame.loc[chosen, "score"].tolist(),
         n_themes=n_themes,
     )
     periods = frame.loc[chosen, "period"].tolist()
@@ -81,9 +86,10 @@ def text_overview(
                 "label": theme.label,
                 "size": theme.size,
                 "mean_score": theme.mean_score,
-                "quotes": theme.quotes,
+                "quotes": [mask(q) for q in theme.quotes],
                 "by_period": [
-                    {"period": p, "count": int(c), "mean_score": round(float(m), 4)} for p, c, m in by.itertuples(index=False)
+                    {"period": p, "count": int(c), "mean_score": round(float(m), 4)}
+                    for p, c, m in by.itertuples(index=False)
                 ],
             }
         )

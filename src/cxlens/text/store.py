@@ -134,7 +134,9 @@ def _store(ws: Workspace, chunk: list[tuple[Any, ...]], results: list[AnalysisRe
     now = datetime.now(UTC).replace(tzinfo=None)
     keys: dict[str, list[Any]] = {"source": [], "source_id": [], "field_id": []}
     res: dict[str, list[Any]] = {k: [] for k in ("occurred_at", "language", "score", "label", "keywords", "text_hash")}
-    sent: dict[str, list[Any]] = {k: [] for k in ("source", "source_id", "field_id", "position", "text", "score", "label")}
+    sent: dict[str, list[Any]] = {
+        k: [] for k in ("source", "source_id", "field_id", "position", "text", "score", "label")
+    }
     asp: dict[str, list[Any]] = {
         k: [] for k in ("source", "source_id", "field_id", "occurred_at", "aspect", "term", "clause", "score", "label")
     }
@@ -160,13 +162,21 @@ def _store(ws: Workspace, chunk: list[tuple[Any, ...]], results: list[AnalysisRe
     with ws.begin() as conn:
         target = Target(conn)
         try:
-            _replace(target, stale, results_table, pa.table(sent, schema=_SENTENCE_SCHEMA), pa.table(asp, schema=_ASPECT_SCHEMA))
+            _replace(
+                target,
+                stale,
+                results_table,
+                pa.table(sent, schema=_SENTENCE_SCHEMA),
+                pa.table(asp, schema=_ASPECT_SCHEMA),
+            )
         finally:
             target.release()
 
 
 _KEY = [("source", pa.string()), ("source_id", pa.int64()), ("field_id", pa.int64())]
-_SENTENCE_SCHEMA = pa.schema([*_KEY, ("position", pa.int32()), ("text", pa.string()), ("score", pa.float64()), ("label", pa.string())])
+_SENTENCE_SCHEMA = pa.schema(
+    [*_KEY, ("position", pa.int32()), ("text", pa.string()), ("score", pa.float64()), ("label", pa.string())]
+)
 _ASPECT_SCHEMA = pa.schema(
     [
         *_KEY,
@@ -185,7 +195,9 @@ def _replace(target: Target, stale: pa.Table, results: pa.Table, sentences: pa.T
     if stale.num_rows:
         target.load("text_stale_keys", stale)
         for table in ("text_aspects", "text_sentences", "text_results"):
-            target.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT source, source_id, field_id FROM text_stale_keys)")
+            target.execute(
+                f"DELETE FROM {table} WHERE {key} IN (SELECT source, source_id, field_id FROM text_stale_keys)"
+            )
     columns = {
         "text_results": results,
         "text_sentences": sentences,

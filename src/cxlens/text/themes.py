@@ -37,11 +37,11 @@ def tfidf_keywords(docs: Sequence[Sequence[str]], top: int = 20) -> list[tuple[s
         counts = Counter(_content(doc))
         tf.append(counts)
         df.update(counts.keys())
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     for counts in tf:
         length = sum(counts.values()) or 1
         for term, c in counts.items():
-            totals[term] += c / length * (math.log((1 + n) / (1 + df[term])) + 1)
+            totals[term] = totals.get(term, 0.0) + c / length * (math.log((1 + n) / (1 + df[term])) + 1)
     return [(t, round(s, 4)) for t, s in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
 
 
@@ -147,7 +147,8 @@ def cluster_themes(
         matrix = vec.fit_transform([docs[i] for i in keep])
     except ValueError:  # no term in two texts
         return []
-    k = max(1, min(n_themes, len(keep) // 5 or 1, matrix.shape[1]))
+    distinct = len({tuple(sorted(set(_content(docs[i])))) for i in keep})
+    k = max(1, min(n_themes, len(keep) // 5 or 1, matrix.shape[1], distinct))
     km = KMeans(k, n_init=4, random_state=seed).fit(matrix)
     vocab = np.array(vec.get_feature_names_out())
     themes = []

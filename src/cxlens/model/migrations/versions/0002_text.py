@@ -10,6 +10,8 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 
-def _key() -> list[sa.Column[object]]:
+def _key() -> list[sa.Column[Any]]:
     return [
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("source_id", sa.BigInteger(), nullable=False),
