@@ -230,6 +230,5 @@ def themes(
         )
     out.print(table)
     for item in info["emerging"]:
-        out.print(
-            f"emerging in {item['period']}: {item['term']} ({item['count']} vs {item['expected']} expected, z={item['z']})"
-        )
+        seen = f"{item['count']} vs {item['expected']} expected, z={item['z']}"
+        out.print(f"emerging in {item['period']}: {item['term']} ({seen})")

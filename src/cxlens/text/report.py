@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cxlens.store import Workspace
-from cxlens.text.store import _SOURCES_SQL
 from cxlens.text.pii import mask
+from cxlens.text.store import _SOURCES_SQL
 from cxlens.text.themes import cluster_themes, emerging_terms, textrank, tfidf_keywords
 
 __all__ = ["PERIODS", "text_overview"]
