@@ -1,6 +1,6 @@
 """Write docs/cli.md, the CLI reference, from the commands' own --help (checked by tests/test_docs.py).
 
-    python scripts/cli_docs.py          # rewrite docs/cli.md
+python scripts/cli_docs.py          # rewrite docs/cli.md
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Write docs/metrics.md, every metric's definition, from the registry (checked by tests/test_docs.py).
 
-    python scripts/metric_docs.py
+python scripts/metric_docs.py
 """
 
 from __future__ import annotations

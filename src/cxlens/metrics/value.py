@@ -116,6 +116,10 @@ def _uptake(t: Any, keys: list[str], category: str = "") -> Any:
     return t.group_by(["customer_key", *keys]).aggregate(took=(t.category == category).cast("int64").max())
 
 
+def _uptake_sums(t: Any, category: str = "") -> dict[str, Any]:
+    return {"n": t.count(), "took": t.took.sum()}
+
+
 register(
     Metric(
         "category_uptake",
@@ -125,7 +129,7 @@ register(
         "higher",
         "Uptake of a value-added service or cross-sold category: % of the customers who ordered in the slice and "
         "period who ordered in category= (e.g. 服务套餐), Wilson interval.",
-        lambda t, category="": {"n": t.count(), "took": t.took.sum()},
+        _uptake_sums,
         finish_share("took"),
         options={"prepare": _uptake, "category": ""},
     )
