@@ -229,3 +229,31 @@ def test_complaint_rate_per_thousand_customers(tmp_path: object) -> None:
         row = compute(ws, "complaint_rate", every="month").iloc[0]
     assert (row["complaints"], row["n"], row["value"]) == (2, 4, 500.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((60.55, 1806.18), abs=0.01)
+
+
+def test_choice_share_and_utc_buckets(tmp_path: object) -> None:
+    """Three respondents to a multiple-choice question: R1 chose a and b, R2 b, R3 c → a 1/3, b 2/3.
+    Submitted 2025-02-01 03:00 in Shanghai is 2025-01-31 19:00 UTC, so R1 falls in January (buckets are UTC)."""
+    from pathlib import Path
+
+    from cxlens.ingest import import_file, import_survey
+    from cxlens.store import Workspace
+
+    folder = Path(str(tmp_path))
+    (folder / "s.yaml").write_text(
+        "code: s\nquestions:\n  - code: f\n    type: multi\n    choices: [{code: a}, {code: b}, {code: c}]\n",
+        encoding="utf-8",
+    )
+    (folder / "r.csv").write_text(
+        "response_id,submitted_at,f\nR1,2025-02-01 03:00,a;b\nR2,2025-02-02 12:00,b\nR3,2025-02-03 12:00,c\n",
+        encoding="utf-8",
+    )
+    with Workspace.init(folder / "ws") as ws:
+        import_survey(ws, folder / "s.yaml")
+        import_file(ws, folder / "r.csv", "responses", survey="s", timezone="Asia/Shanghai")
+        assert compute(ws, "choice_share", question="f", choice="a")["value"].iloc[0] == pytest.approx(100 / 3)
+        assert compute(ws, "choice_share", question="f", choice="b")["value"].iloc[0] == pytest.approx(200 / 3)
+        monthly = compute(ws, "choice_share", question="f", choice="a", every="month")
+        assert monthly[["value", "n"]].values.tolist() == [[100.0, 1], [0.0, 2]]
+        with pytest.raises(ValueError, match="needs choice="):
+            compute(ws, "choice_share", question="f")

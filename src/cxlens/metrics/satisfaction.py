@@ -198,3 +198,30 @@ register(
         options={"prepare": csi_per_response, "columns": ("dimension", "dimension_weight")},
     )
 )
+
+
+def _choice_sums(t: Any, choice: str = "") -> dict[str, Any]:
+    return {"n": t.response_id.nunique(), "chose": t.response_id.nunique(where=t.choice == choice)}
+
+
+def _check_choice(t: Any, keys: list[str], choice: str = "") -> Any:
+    if not choice:
+        raise ValueError("choice_share needs choice= (the option's code)")
+    return t
+
+
+register(
+    Metric(
+        "choice_share",
+        "satisfaction",
+        "answers",
+        "%",
+        "higher",
+        "% of the respondents to question= who chose the option choice= (for multiple choice, among their "
+        "options), Wilson interval. A referral rate is the choice_share of 'yes' on a referral question.",
+        _choice_sums,
+        finish_share("chose"),
+        needs_question=True,
+        options={"prepare": _check_choice, "columns": ("choice",), "choice": ""},
+    )
+)
