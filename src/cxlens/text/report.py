@@ -3,8 +3,8 @@ counts and sentiment per period, aspects per period, and what is emerging in the
 
 Reads only what ``cxlens text analyze`` stored (``text_results``, ``text_aspects``) plus the texts for
 quotes; nothing is segmented or scored again. Quotes leave the workspace here, so personal data in them
-(phones, 身份证, e-mails, cards, IPs, addresses, cued names) is masked with :func:`cxlens.text.pii.mask` whatever the workspace's
-``mask_pii`` setting.
+(phones, 身份证, e-mails, cards, IPs, addresses, cued names) is masked with :func:`cxlens.text.pii.mask`
+whatever the workspace's ``mask_pii`` setting.
 """
 
 from __future__ import annotations
