@@ -78,8 +78,7 @@ def test_analyze_train_aspects_and_themes_on_a_workspace(tmp_path: Path) -> None
 
 
 def test_train_refuses_bad_labels(tmp_path: Path) -> None:
-    with Workspace.init(tmp_path / "ws"):
-        pass
+    Workspace.init(tmp_path / "ws").close()
     file = _csv(tmp_path / "l.csv", [["text", "label"], ["好", "maybe"]])
     result = runner.invoke(app, ["text", "train", str(tmp_path / "ws"), str(file), "--json"])
     assert result.exit_code == 1 and "not a sentiment label" in json.loads(result.stdout)["message"]
