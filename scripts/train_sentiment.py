@@ -32,7 +32,9 @@ DATA = Path(__file__).resolve().parent.parent / "src" / "cxlens" / "text" / "dat
 #: regularisation (inverse strength) and the smallest |weight| kept: chosen for a model well under 5 MB
 C = 0.5
 MIN_DF = 3
-PRUNE = 0.02
+# |weight| below this is dropped: raising it from 0.02 to 0.06 shrank the file from 1.43 MB to 0.34 MB while
+# accuracy on waimai_10k went from 0.8607 to 0.8608
+PRUNE = 0.06
 
 
 def _package_dir(name: str) -> Path:

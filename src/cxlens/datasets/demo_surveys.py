@@ -434,12 +434,12 @@ def post_ticket(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame, tot
 def _respondents(rng: np.random.Generator, cust: Customers, t: np.ndarray) -> np.ndarray:
     """For each time, a random customer who is active then."""
     idx = rng.integers(0, len(cust.ids), len(t))
-    todo = np.flatnonzero(~cust.active(idx, t))
+    pending = np.flatnonzero(~cust.active(idx, t))
     for _ in range(200):
-        if not len(todo):
+        if not len(pending):
             break
-        idx[todo] = rng.integers(0, len(cust.ids), len(todo))
-        todo = todo[~cust.active(idx[todo], t[todo])]
+        idx[pending] = rng.integers(0, len(cust.ids), len(pending))
+        pending = pending[~cust.active(idx[pending], t[pending])]
     return idx
 
 
