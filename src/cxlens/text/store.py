@@ -88,8 +88,8 @@ def pending_count(ws: Workspace, template: str | None = None) -> tuple[int, int]
     model = analyzer_id(ws.path, template)
     with ws.engine.connect() as conn:
         total = conn.execute(sa.text(f"SELECT count(*) FROM ({_SOURCES_SQL}) s")).scalar_one()
-        todo = conn.execute(sa.text(f"SELECT count(*) FROM ({_PENDING_SQL}) p"), {"model": model}).scalar_one()
-    return int(todo), int(total)
+        pending = conn.execute(sa.text(f"SELECT count(*) FROM ({_PENDING_SQL}) p"), {"model": model}).scalar_one()
+    return int(pending), int(total)
 
 
 def analyze_workspace(
@@ -109,20 +109,20 @@ def analyze_workspace(
         with ws.begin() as conn:
             for table in ("text_aspects", "text_sentences", "text_results"):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
-    todo, total = pending_count(ws, template)
+    pending, total = pending_count(ws, template)
     with ws.engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(sa.text(_PENDING_SQL), {"model": model})]
     spec = AnalyzerSpec(str(ws.path), template)
     done = 0
     if progress:
-        progress(0, todo)
+        progress(0, pending)
     for chunk in _chunks(rows, _CHUNK):
         results = list(analyze_texts([r[4] for r in chunk], spec, workers=workers if len(chunk) > 200 else 1))
         _store(ws, chunk, results, model)
         done += len(chunk)
         if progress:
-            progress(done, todo)
-    return AnalyzeReport(done, total - todo, time.perf_counter() - started, model)
+            progress(done, pending)
+    return AnalyzeReport(done, total - pending, time.perf_counter() - started, model)
 
 
 def _chunks(rows: list[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
