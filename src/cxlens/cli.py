@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cxlens import __version__, cli_metric
+from cxlens import __version__, cli_metric, cli_models
+from cxlens.cli_quality import score_app, template_app
 from cxlens.cli_text import text_app
+from cxlens.cli_value import value_app
 from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
@@ -352,7 +354,14 @@ def demo(
 
 app.command("metric")(cli_metric.metric)
 app.command("metrics")(cli_metric.metrics)
+app.command("reliability")(cli_models.reliability)
+app.command("factors")(cli_models.factors)
+app.command("csi")(cli_models.csi)
+app.command("anomalies")(cli_models.anomalies)
 app.add_typer(text_app, name="text", help="Sentiment, aspects and themes of free text (中文 / English).")
+app.add_typer(score_app, name="score", help="Relationship-quality scores (客户关系质量评估); `cxlens score DIR` = `cxlens score customers DIR`.")
+app.add_typer(template_app, name="template", help="Industry templates (行业模板): list, show, apply.")
+app.add_typer(value_app, name="value", help="Customer value: RFM, cohorts, segments, lifecycle, CLV, churn.")
 
 
 def main() -> None:

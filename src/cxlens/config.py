@@ -39,6 +39,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Everything is stored in UTC.",
     ),
     Setting("CXLENS_LANG", None, "Language of CLI labels: zh or en (default: from LANG, else en)."),
+    Setting(
+        "CXLENS_SURVEY_RATE_LIMIT",
+        "30/min",
+        "Public survey submissions accepted per client IP, as COUNT/PERIOD (e.g. 30/min, 5/10s; 0/min: no "
+        "limit). More get HTTP 429 with a page saying when to retry.",
+    ),
 )
 
 
@@ -47,6 +53,7 @@ class Settings:
     database_url: str | None
     timezone: str
     lang: str
+    survey_rate_limit: str = "30/min"
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -99,4 +106,5 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         database_url=values["CXLENS_DATABASE_URL"] or None,
         timezone=check_timezone(values["CXLENS_TIMEZONE"] or "UTC"),
         lang=lang,
+        survey_rate_limit=values["CXLENS_SURVEY_RATE_LIMIT"] or "30/min",
     )

@@ -12,7 +12,13 @@
      │    ├── ReadError                  the file cannot be read at all (encoding, format, empty)
      │    ├── MappingError               the column mapping is invalid or incomplete (also ValueError)
      │    └── InvalidRowsError           rows failed validation; carries the located issues
-     └── ConfigurationError              a setting or a YAML definition is invalid (also ValueError)
+     ├── ConfigurationError              a setting or a YAML definition is invalid (also ValueError)
+     └── SurveyError                     a survey form cannot be served or answered
+          ├── SurveyNotFoundError         no published survey at this link (also LookupError)
+          ├── SurveyClosedError           the survey no longer accepts answers
+          ├── SubmissionInvalidError      answers failed validation; carries a message per question (ValueError)
+          ├── SubmissionTokenError        the form's submission token is forged or expired (also ValueError)
+          └── InvitationError             the invitation is missing, unknown, or already used
 
 Errors that point into a file carry :class:`Location` objects (file, row, column, value) so that the CLI,
 the web app and the import report can all say *where* and *why* in the same words.
@@ -28,10 +34,16 @@ __all__ = [
     "CxlensError",
     "ImportError_",
     "InvalidRowsError",
+    "InvitationError",
     "Issue",
     "MappingError",
     "ReadError",
     "SchemaVersionError",
+    "SubmissionInvalidError",
+    "SubmissionTokenError",
+    "SurveyClosedError",
+    "SurveyError",
+    "SurveyNotFoundError",
     "UndefinedMetricWarning",
     "WorkspaceError",
     "WorkspaceExistsError",
@@ -118,6 +130,46 @@ class InvalidRowsError(ImportError_, ValueError):
 
 class ConfigurationError(CxlensError, ValueError):
     """A setting, a survey definition or a mapping file is invalid."""
+
+
+class SurveyError(CxlensError):
+    """A survey form cannot be served, or a submission to it cannot be accepted."""
+
+
+class SurveyNotFoundError(SurveyError, LookupError):
+    """No published survey answers at this link (or under this code)."""
+
+
+class SurveyClosedError(SurveyError):
+    """The survey was closed and accepts no more answers."""
+
+
+class SubmissionInvalidError(SurveyError, ValueError):
+    """Answers failed validation. ``errors`` maps each question code to ``(message id, parameters)`` of
+    ``cxlens.surveys.messages.MESSAGES``; :meth:`messages` words them in a language."""
+
+    def __init__(self, message: str, errors: dict[str, tuple[str, dict[str, object]]]) -> None:
+        super().__init__(message)
+        self.errors = dict(errors)
+
+    def messages(self, lang: str) -> dict[str, str]:
+        from cxlens.surveys.messages import message
+
+        return {code: message(key, lang, **params) for code, (key, params) in self.errors.items()}
+
+
+class SubmissionTokenError(SurveyError, ValueError):
+    """A form's submission token was not issued by this server, belongs to another survey, or expired."""
+
+
+class InvitationError(SurveyError):
+    """An invitation-only survey was answered without an invitation, with an unknown one, or twice.
+
+    ``reason`` is ``invitation_required``, ``invitation_unknown`` or ``invitation_used``."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class UndefinedMetricWarning(UserWarning):

@@ -46,13 +46,17 @@ class Analytics:
         return cls(_spark_backend(ws, session or spark_session()), engine)
 
     def data_version(self) -> Any:
-        """Changes whenever the data can have changed: every import adds an import run. A Spark copy is a
-        snapshot, so its version never changes."""
+        """Changes whenever the data can have changed: every import adds an import run, and every response
+        or feedback record stored outside an import (web forms, staff entry: ``cxlens.surveys``) adds a row
+        to ``responses`` or ``feedback``, whose counts DuckDB answers from table statistics. A Spark copy is
+        a snapshot, so its version never changes."""
         if self.engine != "duckdb":
             return "snapshot"
         row = self.backend.con.execute("SELECT coalesce(max(id), 0), count(*) FROM import_runs").fetchone()
-        surveys = self.backend.con.execute("SELECT count(*) FROM surveys").fetchone()
-        return (row, surveys)
+        counts = self.backend.con.execute(
+            "SELECT (SELECT count(*) FROM surveys), (SELECT count(*) FROM responses), (SELECT count(*) FROM feedback)"
+        ).fetchone()
+        return (row, counts)
 
     def table(self, name: str) -> Any:
         return self.backend.table(name)

@@ -21,10 +21,13 @@ import sqlalchemy as sa
 __all__ = [
     "ANSWER_QUESTION_TYPES",
     "QUESTION_TYPES",
+    "SURVEY_ACCESS",
     "SURVEY_STATUSES",
     "agents",
     "answer_facts",
     "answers",
+    "api_tokens",
+    "audit_log",
     "choices",
     "competitors",
     "customer_attribute_keys",
@@ -34,16 +37,21 @@ __all__ = [
     "feedback",
     "import_rejects",
     "import_runs",
+    "invitations",
     "metadata",
     "orders",
     "questions",
     "responses",
+    "sessions",
+    "survey_forms",
+    "survey_versions",
     "surveys",
     "text_aspects",
     "text_results",
     "text_sentences",
     "texts",
     "tickets",
+    "users",
 ]
 
 metadata = sa.MetaData(
@@ -255,6 +263,8 @@ responses = sa.Table(
     sa.Column("finished", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     _run(),
+    # the staff user who typed in a phone or face-to-face interview (cxlens.surveys.entry); NULL otherwise
+    sa.Column("entered_by", sa.Text),
     *_pg_only(
         "responses",
         {"survey_id": "surveys", "customer_id": "customers", "import_run_id": "import_runs"},
@@ -325,6 +335,8 @@ feedback = sa.Table(
     sa.Column("rating", sa.Float),
     sa.Column("product", sa.Text),
     _run(),
+    # the staff user who recorded a complaint, suggestion or call by hand (cxlens.surveys.entry)
+    sa.Column("entered_by", sa.Text),
     *_pg_only(
         "feedback",
         {"customer_id": "customers", "competitor_id": "competitors", "import_run_id": "import_runs"},
@@ -443,4 +455,121 @@ text_aspects = sa.Table(
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     *_pg_only("text_aspects", {}, index=("source_id",)),
+)
+
+
+#: Survey authoring and distribution (``cxlens.surveys``). A form holds the editable definition (the survey
+#: YAML format plus skip logic and help texts, as JSON: it is rendered, never analysed in SQL) and the public
+#: link's random ``slug``; each publication stores a version bound to the installed ``surveys`` row whose
+#: questions its answers use. Invitations keep only a SHA-256 of their token (a bearer credential).
+SURVEY_ACCESS = ("anonymous", "invitation")
+
+survey_forms = sa.Table(
+    "survey_forms",
+    metadata,
+    _id("survey_forms"),
+    sa.Column("code", sa.Text, nullable=False, unique=True),
+    sa.Column("slug", sa.Text, nullable=False, unique=True),
+    sa.Column("access", sa.Text, nullable=False),
+    sa.Column("is_open", sa.Boolean, nullable=False),
+    sa.Column("definition_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.Text),
+    sa.CheckConstraint(_in("access", SURVEY_ACCESS), name="access"),
+)
+
+survey_versions = sa.Table(
+    "survey_versions",
+    metadata,
+    _id("survey_versions"),
+    _ref("form_id", nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    _ref("survey_id", nullable=False),
+    sa.Column("definition_json", sa.Text, nullable=False),
+    sa.Column("published_at", sa.DateTime, nullable=False),
+    sa.Column("published_by", sa.Text),
+    sa.UniqueConstraint("form_id", "version"),
+    # DuckDB refuses to update a row that others reference, and a form is updated on every edit
+    *_pg_only("survey_versions", {"form_id": "survey_forms", "survey_id": "surveys"}),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    _id("invitations"),
+    _ref("form_id", nullable=False),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True),
+    _ref("customer_id"),
+    sa.Column("channel", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("used_at", sa.DateTime),
+    _ref("response_id"),
+    *_pg_only(
+        "invitations",
+        {"form_id": "survey_forms", "customer_id": "customers", "response_id": "responses"},
+        index=("form_id",),
+    ),
+)
+
+#: Web accounts (``cxlens.web``): the roles whose permissions ``cxlens.web.permissions`` declares
+USER_ROLES = ("admin", "analyst", "agent", "viewer")
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id("users"),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("email", sa.Text, unique=True),
+    sa.Column("display_name", sa.Text),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id, PHC string
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_login_at", sa.DateTime),
+    sa.CheckConstraint(_in("role", USER_ROLES), name="role"),
+)
+
+#: sign-in sessions; the cookie carries a random token, the table only its SHA-256
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id("sessions"),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True),
+    _ref("user_id", nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("ip", sa.Text),
+    sa.Column("user_agent", sa.Text),
+    *_pg_only("sessions", {"user_id": "users"}),
+)
+
+#: API tokens for scripts (``Authorization: Bearer …``); stored as SHA-256, shown once at creation
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    _id("api_tokens"),
+    _ref("user_id", nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime),
+    sa.Column("revoked_at", sa.DateTime),
+    *_pg_only("api_tokens", {"user_id": "users"}),
+)
+
+#: who changed or exported what: user and token management, imports, exports
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id("audit_log"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    _ref("user_id"),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("detail", sa.Text),  # JSON
+    sa.Column("ip", sa.Text),
+    *_pg_only("audit_log", {"user_id": "users"}),
 )

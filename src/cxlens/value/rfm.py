@@ -1,0 +1,271 @@
+"""RFM analysis: recency, frequency and monetary value per customer, quintile scores and named segments.
+
+Definitions (Hughes 1994, *Strategic Database Marketing*; the segment grid follows the usual R × F map
+popularised for e-commerce, e.g. Putler's "RFM analysis for successful customer segmentation"):
+
+* **as of** — a UTC instant (exclusive): only orders placed before it count. By default the midnight
+  (UTC) after the latest order, so a customer who ordered on the last day has recency 0.
+* **recency** — whole days from the customer's last order to *as of*: ``floor((as_of − last_order_at) / 24 h)``.
+* **frequency** — number of orders.
+* **monetary** — total order amount (``monetary="total"``, the default) or mean order amount (``"mean"``).
+* **scores 1–5** — rank-based quintiles over the customers analysed:
+  ``score = 1 + floor(5 · rank / n)`` where ``rank`` is the 0-based *minimum* rank of the customer's value
+  (SQL ``RANK() − 1``) in the direction "worse first" (recency: most days first; frequency and monetary:
+  smallest first) and ``n`` the number of customers. Ties always share one score (so the scores do not
+  depend on row order, unlike ``NTILE``), and the score of tied values is the lowest their block reaches:
+  with 60 % of the customers on one order, all of them score F = 1 and two orders score F = 4.
+* **segments** — a rule table maps every (R, F) cell of the 5 × 5 grid (optionally also M) to exactly one
+  named segment; :data:`DEFAULT_RULES` is the usual grid and :func:`check_rules` validates a custom one
+  (e.g. read from YAML with :func:`load_rules`).
+
+Everything up to the scored per-customer table is one Ibis expression (:func:`rfm_expr`), so it runs on
+the workspace's DuckDB or on Spark; :func:`rfm` executes it and :func:`rfm_profiles` summarises segments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from cxlens.metrics.engines import Analytics
+from cxlens.store import Workspace
+
+__all__ = [
+    "DEFAULT_RULES",
+    "SEGMENT_LABELS",
+    "analytics",
+    "check_rules",
+    "default_as_of",
+    "load_rules",
+    "rfm",
+    "rfm_expr",
+    "rfm_profiles",
+    "segment_label",
+]
+
+#: segment → allowed score ranges (inclusive) on R and F (and optionally M); every cell exactly once
+DEFAULT_RULES: dict[str, dict[str, tuple[int, int]]] = {
+    "champions": {"r": (5, 5), "f": (4, 5)},
+    "loyal_customers": {"r": (3, 4), "f": (4, 5)},
+    "potential_loyalists": {"r": (4, 5), "f": (2, 3)},
+    "new_customers": {"r": (5, 5), "f": (1, 1)},
+    "promising": {"r": (4, 4), "f": (1, 1)},
+    "need_attention": {"r": (3, 3), "f": (3, 3)},
+    "about_to_sleep": {"r": (3, 3), "f": (1, 2)},
+    "at_risk": {"r": (1, 2), "f": (3, 4)},
+    "cant_lose_them": {"r": (1, 2), "f": (5, 5)},
+    "hibernating": {"r": (2, 2), "f": (1, 2)},
+    "lost": {"r": (1, 1), "f": (1, 2)},
+}
+
+#: segment → (中文, English)
+SEGMENT_LABELS: dict[str, tuple[str, str]] = {
+    "champions": ("重要价值客户", "Champions"),
+    "loyal_customers": ("忠诚客户", "Loyal customers"),
+    "potential_loyalists": ("潜在忠诚客户", "Potential loyalists"),
+    "new_customers": ("新客户", "New customers"),
+    "promising": ("有潜力客户", "Promising"),
+    "need_attention": ("需要关注", "Need attention"),
+    "about_to_sleep": ("即将沉睡", "About to sleep"),
+    "at_risk": ("流失风险客户", "At risk"),
+    "cant_lose_them": ("不能失去的客户", "Can't lose them"),
+    "hibernating": ("休眠客户", "Hibernating"),
+    "lost": ("已流失客户", "Lost"),
+}
+
+_AXES = ("r", "f", "m")
+_DAY = 86_400
+
+
+def segment_label(segment: str, lang: str = "en") -> str:
+    """The display label of a segment (its own name when it has none)."""
+    zh, en = SEGMENT_LABELS.get(segment, (segment, segment.replace("_", " ")))
+    return zh if lang == "zh" else en
+
+
+def analytics(where: Workspace | Analytics) -> Analytics:
+    """The Ibis connection to compute on: a workspace's own DuckDB, or an :class:`Analytics` given."""
+    if isinstance(where, Analytics):
+        return where
+    if isinstance(where, Workspace):
+        return Analytics.for_workspace(where)
+    raise TypeError(f"expected a Workspace or an Analytics connection, not {type(where).__name__}")
+
+
+def check_rules(rules: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """Validate a segment rule table and return it normalised (ranges as integer tuples).
+
+    Each rule maps ``r``, ``f`` and optionally ``m`` to an inclusive ``[low, high]`` range within 1–5 (a
+    missing axis means 1–5). Every (R, F, M) cell must fall in exactly one segment; otherwise a
+    ``ValueError`` names the first uncovered or doubly covered cell.
+    """
+    if not rules:
+        raise ValueError("the RFM rule table is empty")
+    table: dict[str, dict[str, tuple[int, int]]] = {}
+    for name, rule in rules.items():
+        if not isinstance(rule, Mapping):
+            raise ValueError(f"RFM rule {name!r} must map r/f/m to [low, high], not {rule!r}")
+        unknown = set(rule) - set(_AXES)
+        if unknown:
+            raise ValueError(f"RFM rule {name!r}: unknown axis {', '.join(sorted(unknown))} (use r, f, m)")
+        clean = {}
+        for axis in _AXES:
+            low, high = rule.get(axis, (1, 5))
+            if not (1 <= int(low) <= int(high) <= 5):
+                raise ValueError(f"RFM rule {name!r}: {axis} range [{low}, {high}] must lie within 1–5, low ≤ high")
+            clean[axis] = (int(low), int(high))
+        table[str(name)] = clean
+    for r in range(1, 6):
+        for f in range(1, 6):
+            for m in range(1, 6):
+                hits = [n for n, c in table.items() if all(c[a][0] <= v <= c[a][1] for a, v in zip(_AXES, (r, f, m)))]
+                if len(hits) != 1:
+                    what = "no segment" if not hits else f"several segments ({', '.join(hits)})"
+                    raise ValueError(f"RFM rules: the cell R={r} F={f} M={m} falls in {what}; each needs exactly one")
+    return table
+
+
+def load_rules(path: str | Path) -> dict[str, dict[str, tuple[int, int]]]:
+    """Read a rule table from YAML (``champions: {r: [5, 5], f: [4, 5]}`` …) and validate it."""
+    from cxlens.config import read_yaml_mapping
+
+    return check_rules(read_yaml_mapping(Path(path), "RFM rule table", ValueError))
+
+
+def default_as_of(an: Analytics) -> datetime:
+    """The midnight (UTC) after the latest order; raises ``ValueError`` when there are no orders."""
+    o = an.table("orders")
+    last = an.execute(o.ordered_at.max())
+    if last is None or pd.isna(last):
+        raise ValueError("the workspace has no orders: RFM, cohorts and lifecycle stages need orders")
+    return datetime.combine(pd.Timestamp(last).date(), datetime.min.time()) + timedelta(days=1)
+
+
+def _score(column: Any, n: Any, descending: bool = False) -> Any:
+    """1 + floor(5 · min-rank / n): ties share the lower score; the worst values score 1."""
+    key = ibis.desc(column) if descending else column
+    rank = ibis.rank().over(order_by=key)
+    return (rank * 5 // n + 1).cast("int8")
+
+
+def rfm_expr(
+    an: Analytics,
+    as_of: datetime,
+    *,
+    monetary: str = "total",
+    rules: Mapping[str, Mapping[str, Any]] | None = None,
+    filter_orders: bool = True,
+) -> Any:
+    """The per-customer RFM table as one Ibis expression (see the module docstring for definitions).
+
+    Columns: customer_key, last_order_at, recency_days, frequency, monetary, revenue (total spend), r_score, f_score, m_score,
+    rfm_score (``100·R + 10·F + M``), segment. ``filter_orders=False`` skips the ``ordered_at < as_of``
+    filter when the caller knows every order is earlier (the default *as of*)."""
+    if monetary not in ("total", "mean"):
+        raise ValueError(f"monetary must be 'total' or 'mean', not {monetary!r}")
+    table = check_rules(rules if rules is not None else DEFAULT_RULES)
+    o = an.table("orders")
+    if filter_orders:
+        o = o.filter(o.ordered_at < as_of)
+    g = o.group_by(customer_key=o.customer_id).aggregate(
+        last_order_at=o.ordered_at.max(), frequency=o.count(), revenue=o.amount.sum().cast("float64")
+    )
+    cutoff = int(pd.Timestamp(as_of).timestamp())
+    g = g.mutate(
+        recency_days=((cutoff - g.last_order_at.epoch_seconds()) // _DAY).cast("int64"),
+        monetary=g.revenue if monetary == "total" else g.revenue / g.frequency.cast("float64"),
+    )
+    n = g.count()
+    g = g.mutate(
+        r_score=_score(g.recency_days, n, descending=True),
+        f_score=_score(g.frequency, n),
+        m_score=_score(g.monetary, n),
+    )
+    cases = [
+        (ibis.and_(*[g[f"{a}_score"].between(lo, hi) for a, (lo, hi) in rule.items() if (lo, hi) != (1, 5)]), name)
+        for name, rule in table.items()
+    ]
+    return g.select(
+        "customer_key",
+        "last_order_at",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "revenue",
+        "r_score",
+        "f_score",
+        "m_score",
+        rfm_score=(g.r_score.cast("int64") * 100 + g.f_score.cast("int64") * 10 + g.m_score.cast("int64")),
+        segment=ibis.cases(*cases, else_=ibis.null("string")),
+    )
+
+
+def rfm(
+    where: Workspace | Analytics,
+    *,
+    as_of: datetime | None = None,
+    monetary: str = "total",
+    rules: Mapping[str, Mapping[str, Any]] | None = None,
+    lang: str = "en",
+    ids: bool = True,
+) -> pd.DataFrame:
+    """RFM per customer who ordered before ``as_of``: one row each, ordered by customer key.
+
+    Returns columns customer_key, customer_id (the customer's own id; omitted with ``ids=False``),
+    last_order_at, recency_days, frequency, monetary, revenue, r_score, f_score, m_score, rfm_score, segment and
+    segment_label (in ``lang``). ``as_of`` defaults to the midnight after the latest order (UTC).
+
+    Examples
+    --------
+    Three customers: A ordered twice (100 + 50, last 2 days before *as of*), B once (30, 10 days before),
+    C once (20, 1 day before). Recency ranks worst-first 10 (B), 2 (A), 1 (C) → R = 1, 2, 4; frequency
+    ties B and C at one order → both F = 1, A gets F = 1 + floor(5·2/3) = 4.
+    """
+    an = analytics(where)
+    given = as_of is not None
+    cutoff = as_of if as_of is not None else default_as_of(an)
+    expr = rfm_expr(an, cutoff, monetary=monetary, rules=rules, filter_orders=given)
+    if ids:
+        c = an.table("customers")
+        ids_ = c.select(ck=c.id, customer_id=c.external_id)
+        expr = expr.left_join(ids_, expr.customer_key == ids_.ck).drop("ck")
+    frame = an.execute(expr.order_by("customer_key"))
+    frame = frame.astype({"r_score": "int64", "f_score": "int64", "m_score": "int64", "rfm_score": "int64"})
+    frame["last_order_at"] = pd.to_datetime(frame["last_order_at"]).astype("datetime64[us]")
+    names = {s: segment_label(s, lang) for s in frame["segment"].dropna().unique()}
+    frame["segment_label"] = frame["segment"].map(names)
+    front = ["customer_key", "customer_id"] if ids else ["customer_key"]
+    return frame[[*front, *[c for c in frame.columns if c not in front]]].reset_index(drop=True)
+
+
+def rfm_profiles(scores: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Segment profiles from :func:`rfm`'s table: n, share (%), mean recency/frequency/monetary, mean
+    scores, revenue (total spend) and revenue share (%), one row per segment ordered by revenue (largest
+    first)."""
+    if scores.empty:
+        raise ValueError("no customers to profile: the RFM table is empty")
+    n_all = len(scores)
+    g = scores.groupby("segment", dropna=False)
+    prof = g.agg(
+        n=("customer_key", "size"),
+        recency_days=("recency_days", "mean"),
+        frequency=("frequency", "mean"),
+        monetary=("monetary", "mean"),
+        r_score=("r_score", "mean"),
+        f_score=("f_score", "mean"),
+        m_score=("m_score", "mean"),
+        revenue=("revenue", "sum"),
+    ).reset_index()
+    total = float(prof["revenue"].sum())
+    prof["share"] = 100 * prof["n"] / n_all
+    prof["revenue_share"] = 100 * prof["revenue"] / total if total else np.nan
+    prof.insert(1, "label", prof["segment"].map(lambda s: segment_label(s, lang)))
+    cols = ["segment", "label", "n", "share", "recency_days", "frequency", "monetary", "r_score", "f_score"]
+    prof = prof[[*cols, "m_score", "revenue", "revenue_share"]]
+    return prof.sort_values(["revenue", "segment"], ascending=[False, True], ignore_index=True)

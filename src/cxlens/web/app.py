@@ -1,0 +1,134 @@
+"""The app factory: ``create_app(workspace)`` builds the whole web app — pages, REST API, static files —
+over one open workspace.
+
+Page modules (``cxlens.web.pages.*``) and API modules (``cxlens.web.api.*``) are found by name: a module
+with a ``router`` is included (API routers under ``/api/v1``), and its ``NAV`` entries join the menu.
+Adding a page is adding one file. The app refuses to start if any route declares no permission.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from cxlens import __version__
+from cxlens.store import Workspace
+from cxlens.web import errors
+from cxlens.web.deps import WebState, templates_for
+from cxlens.web.i18n import COOKIE as LANG_COOKIE
+from cxlens.web.i18n import LANGS, negotiate
+from cxlens.web.nav import register
+from cxlens.web.permissions import check_routes
+from cxlens.web.security import CSRF_COOKIE, CsrfSigner, RateLimiter, load_secret
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/api/v1"
+STATIC = Path(__file__).resolve().parent / "static"
+#: scripts only from this origin (charts start from static/cxlens.js reading JSON data islands);
+#: inline style attributes are allowed because ECharts' tooltips write them
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _modules(package: str) -> list[ModuleType]:
+    pkg = importlib.import_module(package)
+    return [
+        importlib.import_module(f"{package}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)
+        if not info.name.startswith("_")
+    ]
+
+
+def _include(app: FastAPI) -> None:
+    for module in _modules("cxlens.web.pages"):
+        if hasattr(module, "router"):
+            app.include_router(module.router)
+        register(list(getattr(module, "NAV", [])))
+    for module in _modules("cxlens.web.api"):
+        if hasattr(module, "router"):
+            app.include_router(module.router, prefix=API_PREFIX)
+
+
+def create_app(
+    workspace: str | Path | Workspace,
+    *,
+    secure_cookies: bool = False,
+    signin_attempts: int = 10,
+    signin_window: float = 900.0,
+) -> FastAPI:
+    """The web app over ``workspace`` (a folder, opened and closed with the app, or an open Workspace).
+
+    ``secure_cookies`` marks cookies ``Secure`` (set it behind HTTPS). Sign-in allows ``signin_attempts``
+    failures per client IP and per username in ``signin_window`` seconds, then answers 429."""
+    owned = not isinstance(workspace, Workspace)
+    ws = Workspace.open(workspace) if not isinstance(workspace, Workspace) else workspace
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            ws.close()
+
+    app = FastAPI(
+        title="cxlens",
+        version=__version__,
+        description="Customer-experience analytics: metrics, records, imports, users. Token auth: "
+        "`Authorization: Bearer cxl_…` (create one with `cxlens tokens create`).",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    csrf = CsrfSigner(load_secret(ws.path))
+    app.state.cx = WebState(
+        ws=ws,
+        csrf=csrf,
+        templates=templates_for(),
+        signin_limiter=RateLimiter(signin_attempts, signin_window),
+        secure_cookies=secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _include(app)
+    check_routes(app.routes)
+    errors.install(app)
+    _middleware(app, csrf, secure_cookies)
+    return app
+
+
+def _middleware(app: FastAPI, csrf: CsrfSigner, secure: bool) -> None:
+    @app.middleware("http")
+    async def language_csrf_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        asked = request.query_params.get("lang")
+        request.state.lang = negotiate(asked, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+        token = csrf.token_of(request.cookies.get(CSRF_COOKIE))
+        request.state.csrf_cookie_token = token
+        fresh = None
+        if token is None:
+            token, fresh = csrf.new()
+        request.state.csrf_token = token
+        response = await call_next(request)
+        if fresh is not None:
+            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure, path="/")
+        if asked in LANGS:
+            response.set_cookie(LANG_COOKIE, str(asked), max_age=365 * 86400, samesite="lax", secure=secure, path="/")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

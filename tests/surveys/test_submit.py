@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from cxlens.exceptions import InvitationError, SubmissionInvalidError, SurveyClosedError
+from cxlens.metrics import Analytics, compute
+from cxlens.model import tables as t
+from cxlens.store import Workspace
+from cxlens.surveys import (
+    Version,
+    close_form,
+    create_invitations,
+    invitation_counts,
+    load_version,
+    submit,
+    update_form,
+)
+
+
+def _count(ws: Workspace, table: sa.Table) -> int:
+    with ws.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def test_a_submission_becomes_response_answers_and_facts(ws: Workspace, version: Version) -> None:
+    stored = submit(
+        ws,
+        version,
+        {"nps": "4", "why_low": "排队太久", "bought": ["tv", "fridge"], "tv_ok": "2", "visited": "north"},
+        key="web:n1",
+        language="zh",
+    )
+    assert stored.created
+    with ws.engine.connect() as conn:
+        resp = conn.execute(sa.select(t.responses)).one()
+        answers = conn.execute(
+            sa.select(t.questions.c.code, t.answers.c.value_number, t.answers.c.value_text, t.choices.c.code)
+            .join(t.questions, t.questions.c.id == t.answers.c.question_id)
+            .outerjoin(t.choices, t.choices.c.id == t.answers.c.choice_id)
+            .order_by(t.questions.c.position, t.choices.c.position)
+        ).all()
+        facts = conn.execute(sa.select(sa.func.count()).select_from(t.answer_facts)).scalar_one()
+    assert (resp.channel, resp.language, resp.finished, resp.idempotency_key) == ("web", "zh", True, "web:n1")
+    assert resp.import_run_id is None and resp.entered_by is None
+    assert [tuple(a) for a in answers] == [
+        ("nps", 4.0, None, None),
+        ("why_low", None, "排队太久", None),
+        ("visited", None, None, "north"),
+        ("bought", None, None, "tv"),
+        ("bought", None, None, "fridge"),
+        ("tv_ok", 2.0, None, None),
+    ]
+    assert facts == 6
+
+
+def test_resubmitting_the_same_form_never_adds_a_second_response(ws: Workspace, version: Version) -> None:
+    first = submit(ws, version, {"nps": "9"}, key="web:same")
+    again = submit(ws, version, {"nps": "9"}, key="web:same")
+    edited = submit(ws, version, {"nps": "2"}, key="web:same")  # back button, edit, resubmit
+    assert first.created and not again.created and not edited.created
+    assert first.response_id == again.response_id == edited.response_id
+    assert _count(ws, t.responses) == 1 and _count(ws, t.answer_facts) == 1
+
+
+def test_concurrent_double_submit_stores_one(ws: Workspace, version: Version) -> None:
+    results: list[bool] = []
+
+    def post() -> None:
+        results.append(submit(ws, version, {"nps": "7"}, key="web:race").created)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert _count(ws, t.responses) == 1
+
+
+def test_invalid_submissions_store_nothing(ws: Workspace, version: Version) -> None:
+    with pytest.raises(SubmissionInvalidError):
+        submit(ws, version, {"nps": "3"}, key="web:bad")  # why_low is required when nps ≤ 6
+    assert _count(ws, t.responses) == 0 and _count(ws, t.answers) == 0
+
+
+def test_closed_survey_refuses_the_public_but_not_staff(ws: Workspace, version: Version) -> None:
+    close_form(ws, "visit")
+    closed = load_version(ws, version.id)
+    with pytest.raises(SurveyClosedError):
+        submit(ws, closed, {"nps": "9"}, key="web:c")
+    assert submit(ws, closed, {"nps": "9"}, key="entry:c", channel="phone", entered_by="agent1").created
+
+
+def test_invitations_admit_one_response_each(ws: Workspace, version: Version) -> None:
+    update_form(ws, "visit", access="invitation")
+    version = load_version(ws, version.id)
+    links = create_invitations(ws, "visit", customers=["C-9", "C-10"], channel="sms", base_url="https://cx.example/")
+    assert links[0].url == f"https://cx.example/s/{version.slug}?i={links[0].token}"
+    with pytest.raises(InvitationError) as info:
+        submit(ws, version, {"nps": "9"}, key="web:none")
+    assert info.value.reason == "invitation_required"
+    with pytest.raises(InvitationError) as info:
+        submit(ws, version, {"nps": "9"}, key="web:forged", invitation="forged-token")
+    assert info.value.reason == "invitation_unknown"
+    first = submit(ws, version, {"nps": "9"}, key="web:i1", invitation=links[0].token)
+    again = submit(ws, version, {"nps": "9"}, key="web:i1", invitation=links[0].token)  # same form resubmitted
+    assert first.created and not again.created
+    with pytest.raises(InvitationError) as info:
+        submit(ws, version, {"nps": "8"}, key="web:i2", invitation=links[0].token)  # a second response
+    assert info.value.reason == "invitation_used"
+    assert invitation_counts(ws, "visit") == {"invited": 2, "answered": 1}
+    with ws.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(t.responses.c.channel, t.customers.c.external_id).join(
+                t.customers, t.customers.c.id == t.responses.c.customer_id
+            )
+        ).one()
+        stored_hashes = list(conn.execute(sa.select(t.invitations.c.token_hash)).scalars())
+    assert tuple(row) == ("sms", "C-9")
+    assert links[0].token not in stored_hashes and len(stored_hashes[0]) == 64
+
+
+def test_invitation_counts_need_a_form(ws: Workspace) -> None:
+    from cxlens.exceptions import ConfigurationError, SurveyNotFoundError
+
+    with pytest.raises(SurveyNotFoundError):
+        invitation_counts(ws, "nope")
+    with pytest.raises(SurveyNotFoundError):
+        create_invitations(ws, "nope", 2)
+    with pytest.raises(ConfigurationError, match="from 1 to"):
+        create_invitations(ws, "nope", 0)
+
+
+def test_submissions_count_in_metrics_at_once(ws: Workspace, version: Version) -> None:
+    an = Analytics.for_workspace(ws)
+    submit(ws, version, {"nps": "10"}, key="web:m1")
+    assert compute(an, "nps", survey="visit")["value"].iloc[0] == 100.0
+    submit(ws, version, {"nps": "0", "why_low": "slow"}, key="web:m2")
+    submit(ws, version, {"nps": "8"}, key="web:m3")
+    row = compute(an, "nps", survey="visit").iloc[0]  # the same Analytics: no stale cached result
+    assert (row["value"], row["n"]) == (0.0, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        by_channel = compute(ws, "nps", by=["channel"])
+    assert by_channel["channel"].tolist() == ["web"]
+
+
+def test_durable_before_returning(ws: Workspace, version: Version, tmp_path: Path) -> None:
+    submit(ws, version, {"nps": "6", "why_low": "x"}, key="web:d")
+    ws.close()
+    reopened = Workspace.open(tmp_path / "ws")
+    try:
+        assert reopened.counts()["responses"] == 1
+    finally:
+        reopened.close()

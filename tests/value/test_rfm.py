@@ -1,0 +1,133 @@
+"""RFM on the hand-made workspace (tests/value/conftest.py): every value computed by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxlens.metrics import Analytics
+from cxlens.store import Workspace
+from cxlens.value.rfm import DEFAULT_RULES, check_rules, default_as_of, load_rules, rfm, rfm_profiles
+
+AS_OF = datetime(2025, 7, 1)  # as in conftest.py
+
+# customer: (recency_days, frequency, monetary, R, F, M, segment); see the module docstring of conftest.py
+# recency worst-first 487, 228, 162, 149, 11, 2 → ranks 0–5 → R = 1 + ⌊5·rank/6⌋ = 1, 1, 2, 3, 4, 5
+# frequency 1 ×3 (rank 0 → F 1), 2 ×2 (rank 3 → F 3), 4 (rank 5 → F 5): ties share one score
+# monetary 10, 40, 100, 200 ×2 (both rank 3 → M 3), 500
+EXPECTED = {
+    "C1": (2, 4, 200.0, 5, 5, 3, "champions"),
+    "C2": (162, 1, 200.0, 2, 1, 3, "hibernating"),
+    "C3": (228, 2, 40.0, 1, 3, 1, "at_risk"),
+    "C4": (11, 1, 500.0, 4, 1, 5, "promising"),
+    "C5": (487, 1, 10.0, 1, 1, 1, "lost"),
+    "C6": (149, 2, 100.0, 3, 3, 2, "need_attention"),
+}
+COLUMNS = ["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]
+
+
+def _by_id(frame: pd.DataFrame) -> dict[str, tuple[object, ...]]:
+    return {row.customer_id: tuple(getattr(row, c) for c in COLUMNS) for row in frame.itertuples()}
+
+
+def test_hand_computed_scores_and_segments(value_engine: Analytics) -> None:
+    frame = rfm(value_engine, as_of=AS_OF)
+    assert _by_id(frame) == EXPECTED  # C7 never ordered: not scored
+    assert frame.loc[frame["customer_id"] == "C1", "rfm_score"].item() == 553
+    assert list(frame["customer_key"]) == sorted(frame["customer_key"])
+
+
+def test_default_as_of_is_the_midnight_after_the_last_order(orders_ws: Workspace) -> None:
+    an = Analytics.for_workspace(orders_ws)
+    assert default_as_of(an) == datetime(2025, 6, 30)
+    frame = rfm(orders_ws)
+    c1 = frame[frame["customer_id"] == "C1"].iloc[0]
+    assert c1["recency_days"] == 0  # ordered on the last day
+    assert c1["last_order_at"] == pd.Timestamp("2025-06-29")
+
+
+def test_as_of_excludes_later_orders(orders_ws: Workspace) -> None:
+    frame = rfm(orders_ws, as_of=datetime(2025, 2, 1))
+    got = frame.set_index("customer_id")
+    assert set(got.index) == {"C1", "C2", "C3", "C5", "C6"}
+    assert got.loc["C6", "frequency"] == 1  # the 00:30 order on 1 February is not before as of
+    assert got.loc["C1", "monetary"] == 100.0
+    assert got.loc["C1", "recency_days"] == 27
+
+
+def test_monetary_mean_and_labels(orders_ws: Workspace) -> None:
+    frame = rfm(orders_ws, as_of=AS_OF, monetary="mean", lang="zh", ids=False)
+    assert "customer_id" not in frame
+    got = frame.set_index("customer_key")
+    assert sorted(got["monetary"]) == [10.0, 20.0, 50.0, 50.0, 200.0, 500.0]
+    assert set(got["revenue"]) == {200.0, 40.0, 500.0, 10.0, 100.0}
+    assert "重要价值客户" in set(got["segment_label"])
+
+
+def test_profiles(orders_ws: Workspace) -> None:
+    prof = rfm_profiles(rfm(orders_ws, as_of=AS_OF)).set_index("segment")
+    assert prof["n"].sum() == 6
+    assert prof.loc["promising", "revenue"] == 500.0
+    assert prof.loc["promising", "revenue_share"] == pytest.approx(100 * 500 / 1050)
+    assert prof.loc["champions", "share"] == pytest.approx(100 / 6)
+    assert list(prof.index[:2]) == ["promising", "champions"] or prof.index[0] == "promising"
+    with pytest.raises(ValueError, match="empty"):
+        rfm_profiles(rfm(orders_ws, as_of=AS_OF).iloc[:0])
+
+
+def test_default_rules_cover_the_grid_once() -> None:
+    assert check_rules(DEFAULT_RULES) == DEFAULT_RULES
+    assert len(DEFAULT_RULES) == 11
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"all": {"r": [1, 5], "f": [1, 4]}}, "R=1 F=5 M=1 falls in no segment"),
+        ({"a": {"r": [1, 5]}, "b": {"f": [5, 5]}}, "several segments"),
+        ({"a": {"r": [0, 5]}}, "within 1–5"),
+        ({"a": {"x": [1, 5]}}, "unknown axis"),
+        ({}, "empty"),
+    ],
+)
+def test_bad_rules(rules: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        check_rules(rules)  # type: ignore[arg-type]
+
+
+def test_custom_rules_from_yaml(orders_ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("big: {m: [4, 5]}\nsmall: {m: [1, 3]}\n", encoding="utf-8")
+    frame = rfm(orders_ws, as_of=AS_OF, rules=load_rules(path))
+    assert dict(zip(frame["customer_id"], frame["segment"], strict=True)) == {
+        "C1": "small",
+        "C2": "small",
+        "C3": "small",
+        "C4": "big",
+        "C5": "small",
+        "C6": "small",
+    }
+
+
+def test_bad_input(orders_ws: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="monetary"):
+        rfm(orders_ws, monetary="median")
+    with pytest.raises(TypeError, match="Workspace"):
+        rfm("not a workspace")  # type: ignore[arg-type]
+    with Workspace.init(tmp_path / "empty") as empty, pytest.raises(ValueError, match="no orders"):
+        rfm(empty)
+
+
+def test_demo_workspace_sanity(demo_ws: Workspace) -> None:
+    frame = rfm(demo_ws)
+    assert frame["customer_key"].is_unique and frame["segment"].notna().all()
+    assert set(frame["r_score"]) <= {1, 2, 3, 4, 5}
+    prof = rfm_profiles(frame).set_index("segment")
+    assert prof["share"].sum() == pytest.approx(100)
+    # champions buy more, more recently, and spend more than the lost
+    assert prof.loc["champions", "frequency"] > prof.loc["lost", "frequency"]
+    assert prof.loc["champions", "recency_days"] < prof.loc["lost", "recency_days"]
+    assert prof.loc["champions", "monetary"] > prof.loc["lost", "monetary"]
