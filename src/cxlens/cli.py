@@ -12,8 +12,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cxlens import __version__, cli_metric, cli_models
+from cxlens import (
+    __version__,
+    cli_metric,
+    cli_models,
+    cli_value_models,  # noqa: F401  (registers `value clv` and `value churn`)
+    cli_web,
+)
 from cxlens.cli_quality import score_app, template_app
+from cxlens.cli_stats import drivers as drivers_command
+from cxlens.cli_stats import stats_app
+from cxlens.cli_surveys import survey_app
 from cxlens.cli_text import text_app
 from cxlens.cli_value import value_app
 from cxlens.config import load_settings
@@ -344,24 +353,29 @@ def demo(
         _print_json({"ok": True, "imports": steps, **info})
         return
     _print_summary(info, lang)
-    if not no_serve:
-        out.print(
-            "The web app is not part of this version yet; the workspace is built. "
-            "(网页端尚未包含在此版本中;工作区已建好。)"
-        )
     out.print(f"`cxlens status {path}` shows this again; the source files are in {path / 'demo-data'}.")
+    if not no_serve:
+        from cxlens.cli_web import serve_demo
+
+        serve_demo(path, lang)
 
 
 app.command("metric")(cli_metric.metric)
+app.command("serve")(cli_web.serve)
+app.add_typer(cli_web.users_app, name="users", help="Web users and roles: add, list.")
+app.add_typer(cli_web.tokens_app, name="tokens", help="API tokens for scripts: create, list, revoke.")
 app.command("metrics")(cli_metric.metrics)
 app.command("reliability")(cli_models.reliability)
 app.command("factors")(cli_models.factors)
 app.command("csi")(cli_models.csi)
 app.command("anomalies")(cli_models.anomalies)
+app.command("drivers")(drivers_command)
+app.add_typer(stats_app, name="stats", help="Survey statistics: describe, crosstab, compare, correlate, regress.")
 app.add_typer(text_app, name="text", help="Sentiment, aspects and themes of free text (中文 / English).")
-app.add_typer(score_app, name="score", help="Relationship-quality scores (客户关系质量评估); `cxlens score DIR` = `cxlens score customers DIR`.")
-app.add_typer(template_app, name="template", help="Industry templates (行业模板): list, show, apply.")
+app.add_typer(score_app, name="score")
+app.add_typer(template_app, name="template")
 app.add_typer(value_app, name="value", help="Customer value: RFM, cohorts, segments, lifecycle, CLV, churn.")
+app.add_typer(survey_app, name="survey", help="Survey forms: create from YAML, publish to a link, invite, QR codes.")
 
 
 def main() -> None:

@@ -83,7 +83,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return "—" if not np.isfinite(value) else f"{value:,.3f}"
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+        return str(value.strftime("%Y-%m-%d"))
     return str(value)
 
 
@@ -119,6 +119,8 @@ def reliability(
         return
     lang = _lang(lang)
     out.print(f"{survey}: n = {result['n_responses']:,}")
+    if result["alpha"] is None:
+        out.print("[yellow]no dimension with numeric items: reliability and factor checks do not apply[/]")
     _show(result["alpha"], label("alpha_by_dimension", lang))
     _show(result["items"], label("item_analysis", lang))
     if result["kmo"] is not None:
@@ -131,8 +133,11 @@ def reliability(
     _show(result["response_rate"], label("response_rate", lang))
     rep = result["representativeness"]
     if rep is not None:
-        _show(rep, label("representativeness", lang), ["category", "observed", "expected", "observed_pct",
-                                                         "population_pct", "adj_residual", "flag"])
+        _show(
+            rep,
+            label("representativeness", lang),
+            ["category", "observed", "expected", "observed_pct", "population_pct", "adj_residual", "flag"],
+        )
         r = rep.iloc[0]
         out.print(f"χ² = {r.chi2:.2f}, df = {int(r.dof)}, p = {r.p_val:.3g}, Cramér's V = {r.cramers_v:.3f}")
     for dim, reason in result["skipped"].items():
@@ -205,12 +210,13 @@ def csi(
     lang = _lang(lang)
     m = result.model
     out.print(
-        f"{result.template.name}: n = {m.n_:,}, scheme {m.scheme}, {m.n_iter_} iterations"
+        f"{result.template.name}: n = {m.n_:,}, scheme {m.scheme}, {m.n_iter_} iterations, GoF {m.gof_:.3f}"
         + (f"; not mapped: {', '.join(result.dropped)}" if result.dropped else "")
     )
     paths = m.path_coefficients_.merge(m.r2_[["construct", "r2"]], left_on="target", right_on="construct", how="left")
     _show(paths, label("path_coefficients", lang), ["source", "target", "estimate", "ci_low", "ci_high", "p_val", "r2"])
     _show(m.quality_, label("construct_quality", lang))
+    _show(m.discriminant_, label("discriminant_validity", lang))
     _show(result.index, label("csi_index", lang))
 
 
@@ -237,8 +243,17 @@ def anomalies(
         shifts = change_points(series, by=keys)
     flagged = points[points["flag"]]
     if as_json:
-        _emit({"metric": metric, "every": every, "by": keys, "n_points": len(points), "n_flagged": len(flagged),
-               "anomalies": points if show_all else flagged, "change_points": shifts})
+        _emit(
+            {
+                "metric": metric,
+                "every": every,
+                "by": keys,
+                "n_points": len(points),
+                "n_flagged": len(flagged),
+                "anomalies": points if show_all else flagged,
+                "change_points": shifts,
+            }
+        )
         return
     lang = _lang(lang)
     shown = points if show_all else flagged

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import pandas as pd
 import typer
 from rich.console import Console
@@ -35,7 +34,7 @@ __all__ = ["score_app", "template_app"]
 class _DefaultGroup(TyperGroup):
     """A command group whose first argument, when it is not a subcommand, goes to ``customers``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["customers", *args]
         return super().parse_args(ctx, args)
@@ -47,7 +46,9 @@ score_app = typer.Typer(
     help="Relationship-quality scores (客户关系质量评估): per customer, segment and period; weights; sensitivity. "
     "`cxlens score DIR` = `cxlens score customers DIR`.",
 )
-template_app = typer.Typer(no_args_is_help=True, help="Industry templates (行业模板): list, show, apply to a workspace.")
+template_app = typer.Typer(
+    no_args_is_help=True, help="Industry templates (行业模板): list, show, apply to a workspace."
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -59,7 +60,8 @@ ModelOpt = Annotated[
 ]
 TemplateOpt = Annotated[str | None, typer.Option("--template", help="Use this industry template's scoring model.")]
 MethodOpt = Annotated[
-    str | None, typer.Option("--method", help="Weights: direct, ahp, entropy, regression or benchmark (default: the model's).")
+    str | None,
+    typer.Option("--method", help="Weights: direct, ahp, entropy, regression or benchmark (default: the model's)."),
 ]
 
 
@@ -93,7 +95,7 @@ def _guard(as_json: bool) -> Iterator[None]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     for row in rows:
         for key, value in row.items():
             if isinstance(value, pd.Timestamp | datetime):
@@ -109,7 +111,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+        return str(value.strftime("%Y-%m-%d"))
     return str(value)
 
 
@@ -143,7 +145,9 @@ def customers(
     template: TemplateOpt = None,
     method: MethodOpt = None,
     by: Annotated[str | None, typer.Option(help="Aggregate by segment, region or industry.")] = None,
-    every: Annotated[str | None, typer.Option(help="Score per period: month, quarter or year (with the trend).")] = None,
+    every: Annotated[
+        str | None, typer.Option(help="Score per period: month, quarter or year (with the trend).")
+    ] = None,
     customer: Annotated[str | None, typer.Option(help="Show one customer's evidence: each criterion's pull.")] = None,
     start: Annotated[datetime | None, typer.Option(help="Score the data from this time (UTC, inclusive).")] = None,
     end: Annotated[datetime | None, typer.Option(help="Score the data up to this time (UTC, exclusive).")] = None,
@@ -163,7 +167,10 @@ def customers(
             return
         sc = score_customers(ws, m, start=start, end=end, method=method)
         if customer is not None:
-            _print_evidence(sc, customer, as_json, lang)
+            from cxlens.quality.score import customer_quotes
+
+            quotes = customer_quotes(ws, customer, sc.window)
+            _print_evidence(sc, customer, quotes, as_json, lang)
         elif by is not None:
             _print_segments(sc, segment_scores(sc, by), by, as_json, lang)
         else:
@@ -184,7 +191,9 @@ def _head(sc: Any) -> dict[str, Any]:
 def _print_customers(sc: Any, limit: int, as_json: bool, lang: str) -> None:
     frame = sc.customers.sort_values("score", na_position="last")
     if as_json:
-        rows = frame[["customer_id", "segment", "region", "industry", "score", "tier", "coverage", "criteria", "weakest"]]
+        rows = frame[
+            ["customer_id", "segment", "region", "industry", "score", "tier", "coverage", "criteria", "weakest"]
+        ]
         _print_json(
             {
                 **_head(sc),
@@ -214,16 +223,18 @@ def _print_customers(sc: Any, limit: int, as_json: bool, lang: str) -> None:
         out.print(f"[yellow]{note}[/]", highlight=False)
 
 
-def _print_evidence(sc: Any, customer: str, as_json: bool, lang: str) -> None:
+def _print_evidence(sc: Any, customer: str, quotes: pd.DataFrame, as_json: bool, lang: str) -> None:
     row = sc.customers[sc.customers["customer_id"] == customer]
     if row.empty:
         raise ValueError(f"unknown customer {customer!r}")
     info = _records(row[["customer_id", "segment", "score", "tier", "coverage", "weakest"]])[0]
     ev = sc.evidence(customer) if pd.notna(row["score"].iloc[0]) else pd.DataFrame()
     if as_json:
-        _print_json({**_head(sc), "customer": info, "evidence": _records(ev)})
+        _print_json({**_head(sc), "customer": info, "evidence": _records(ev), "quotes": _records(quotes)})
         return
-    out.print(f"{customer}: {_fmt(info['score'])} · {_l(info['tier'], lang)} · {_l('coverage', lang)} {info['coverage']:.0%}")
+    out.print(
+        f"{customer}: {_fmt(info['score'])} · {_l(info['tier'], lang)} · {_l('coverage', lang)} {info['coverage']:.0%}"
+    )
     table = Table(title=_l("evidence", lang))
     for column in ("criterion", "raw", "n", "score", "mean_score", "weight", "contribution"):
         table.add_column(_l(column, lang), justify="left" if column == "criterion" else "right")
@@ -238,6 +249,9 @@ def _print_evidence(sc: Any, customer: str, as_json: bool, lang: str) -> None:
             f"{r.contribution:+.2f}",
         )
     out.print(table)
+    for q in quotes.itertuples():
+        when = pd.Timestamp(q.collected_at).strftime("%Y-%m-%d")
+        out.print(f"  {when} {q.source_type}: “{str(q.text)[:120]}”", highlight=False)
 
 
 def _print_segments(sc: Any, frame: pd.DataFrame, by: str, as_json: bool, lang: str) -> None:
@@ -302,8 +316,7 @@ def weights(
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """The criterion weights set four ways side by side: expert (direct, AHP with its consistency ratio),
-    historical data (entropy, regression relative weights with 95 % intervals) and peer benchmark."""
+    """Criterion weights set four ways, side by side: expert (direct, AHP + CR), data (entropy, regression), peers."""
     from cxlens.quality.score import compare_weights
     from cxlens.quality.weights import METHODS
 
@@ -346,8 +359,7 @@ def sensitivity(
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """How the ranking of customers moves when each weight moves ±10 % (renormalised): Kendall's τ and
-    Spearman's ρ with the base ranking, tier changes, largest rank shift, top-decile overlap."""
+    """How the customers' ranking moves when each weight moves ±10 %: Kendall τ, Spearman ρ, tier changes."""
     from cxlens.quality.score import score_customers
     from cxlens.quality.score import sensitivity as run
 
@@ -397,7 +409,9 @@ def list_(as_json: JsonOpt = False, lang: LangOpt = None) -> None:
 
 @template_app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="Template name, e.g. retail.")], as_json: JsonOpt = False, lang: LangOpt = None
+    name: Annotated[str, typer.Argument(help="Template name, e.g. retail.")],
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """One template in full: questions, KPI targets, aspects and scoring criteria with weights."""
     from cxlens.templates import load
@@ -430,7 +444,9 @@ def show(
         k.add_row(metric, _fmt(goal.get("target")), _fmt(goal.get("benchmark")))
     out.print(k)
     out.print(f"{_l('aspects', lang)}: " + ", ".join(a.label(lang) for a in t.lexicon().aspects.values()))
-    out.print(f"{_l('weights', lang)}: " + ", ".join(f"{c.title(lang)} {weights[c.code]:.0%}" for c in t.scoring.criteria))
+    out.print(
+        f"{_l('weights', lang)}: " + ", ".join(f"{c.title(lang)} {weights[c.code]:.0%}" for c in t.scoring.criteria)
+    )
 
 
 @template_app.command("apply")
@@ -441,8 +457,7 @@ def apply_(
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """Load a template into the workspace at PATH: its survey (as a draft), KPI targets (targets.yaml),
-    aspect lexicon (text/aspects.yaml) and scoring model (quality/model.yaml)."""
+    """Load a template into PATH: survey (draft), KPI targets, text/aspects.yaml and quality/model.yaml."""
     from cxlens.templates import apply
 
     lang = _lang(lang)

@@ -67,6 +67,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "dimensions_hold": ("维度结构成立", "declared dimensions hold"),
     "path_coefficients": ("路径系数", "Path coefficients"),
     "construct_quality": ("潜变量信度与效度", "Construct reliability and validity"),
+    "discriminant_validity": ("区分效度 (HTMT / Fornell–Larcker)", "Discriminant validity (HTMT / Fornell–Larcker)"),
     "csi_index": ("满意度指数 (0–100)", "Satisfaction index scores (0–100)"),
     "anomalies": ("异常点", "Anomalies"),
     "change_points": ("变点", "Change points"),
@@ -123,6 +124,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "q_targets_set": ("已设置目标的指标", "targets set"),
     "q_wrote": ("已写入", "wrote"),
     "q_kept": ("保留现有文件", "kept existing"),
+    # key drivers and statistics (cli_stats.py)
+    "st_drivers": ("关键驱动因素分析", "Key-driver analysis"),
+    "st_driver": ("驱动因素", "driver"),
+    "st_importance": ("重要性 % (LMG)", "importance % (LMG)"),
+    "st_rel_weight": ("相对权重 %", "relative weight %"),
+    "st_performance": ("表现(均值)", "performance (mean)"),
+    "st_quadrant": ("象限", "quadrant"),
+    "concentrate_here": ("重点改进", "concentrate here"),
+    "keep_up_the_good_work": ("继续保持", "keep up the good work"),
+    "low_priority": ("次要改进", "low priority"),
+    "possible_overkill": ("过度投入", "possible overkill"),
+    "st_fit": (
+        "{outcome} 的 R² = {r2:.3f}(n = {n:,});阈值:重要性 {imp:.1f}%,表现 {perf:.2f}",
+        "R² of {outcome} = {r2:.3f} (n = {n:,}); thresholds: importance {imp:.1f} %, performance {perf:.2f}",
+    ),
+    "st_describe": ("描述统计", "Descriptive statistics"),
+    "st_crosstab": ("交叉表", "Cross table"),
+    "st_compare": ("组间比较", "Group comparison"),
+    "st_correlate": ("相关矩阵", "Correlations"),
+    "st_regress": ("回归", "Regression"),
+    "st_why": ("方法选择理由", "why this test"),
+    # customer lifetime value and churn risk (cli_value_models.py)
+    "clv_models": ("模型参数(最大似然,95% 置信区间)", "model estimates (maximum likelihood, 95% CI)"),
+    "clv_totals": (
+        "{customers:,} 位客户,未来 {horizon} 个月预计购买 {purchases:,.0f} 次,折现总价值 {total:,.2f}",
+        "{customers:,} customers: {purchases:,.0f} purchases expected in the next {horizon} months, "
+        "discounted value {total:,.2f}",
+    ),
+    "clv_top": ("客户终身价值最高的客户", "customers with the highest lifetime value"),
+    "churn_eval": (
+        "跨时间验证 AUC {auc:.3f}(95% CI {lo:.3f}–{hi:.3f}),n={n:,},流失 {pos:,};Brier {brier:.4f}",
+        "out-of-time AUC {auc:.3f} (95% CI {lo:.3f}–{hi:.3f}), n={n:,}, churned {pos:,}; Brier {brier:.4f}",
+    ),
+    "churn_calibration": ("校准:按预测风险十分位", "calibration by decile of predicted risk"),
+    "churn_importance": ("风险因素(平均绝对贡献,对数几率)", "risk factors (mean absolute contribution, log-odds)"),
+    "churn_top": ("流失风险最高的客户及主要原因", "customers most at risk and why"),
 }
 
 

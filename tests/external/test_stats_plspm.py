@@ -95,7 +95,19 @@ def test_reliability_and_r2_are_consistent(mobi: pd.DataFrame) -> None:
     q = model.quality_.set_index("construct")
     lam = model.outer_loadings_.query("construct == 'PERQ'").estimate.to_numpy()
     assert q.at["PERQ", "ave"] == pytest.approx(np.mean(lam**2))
-    assert q.at["PERQ", "composite_reliability"] == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()))
+    assert q.at["PERQ", "composite_reliability"] == pytest.approx(
+        lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    )
+    R = mobi[BLOCKS["PERQ"]].corr().to_numpy()
+    assert (q.at["PERQ", "eig_1st"], q.at["PERQ", "eig_2nd"]) == pytest.approx(
+        tuple(np.sort(np.linalg.eigvalsh(R))[::-1][:2])
+    )
+    w = model.outer_weights_.query("construct == 'PERQ'").estimate.to_numpy()
+    off = ~np.eye(len(w), dtype=bool)
+    rho_a = (w @ w) ** 2 * (w @ (R * off) @ w) / (w @ (np.outer(w, w) * off) @ w)
+    assert q.at["PERQ", "rho_a"] == pytest.approx(rho_a)
+    multi = model.outer_loadings_[model.outer_loadings_.construct != "CUSCO"].estimate.to_numpy()
+    assert model.gof_ == pytest.approx(np.sqrt(np.mean(multi**2) * model.r2_.r2.mean()))
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate(mobi: pd.DataFrame) -> None:
@@ -114,4 +126,4 @@ def test_ecsi_index_scores_follow_fornell(mobi: pd.DataFrame) -> None:
     by_hand = (sum(w[i] * mobi[i].mean() for i in w.index) - 1) / 9 * 100
     index = result.index.set_index("construct")["index"]
     assert index["CUSA"] == pytest.approx(by_hand)
-    assert 0 < index.min() and index.max() < 100
+    assert index.min() > 0 and index.max() < 100

@@ -192,7 +192,13 @@ def test_demo_questionnaire_quality(demo: Workspace) -> None:
     q = questionnaire_quality(demo, "satisfaction_2025", by="region")
     alpha = q["alpha"].set_index("dimension")["alpha"]
     # docs/demo.md observed: 0.85 / 0.86 / 0.80 / 0.79 / 0.85 (to two decimals)
-    observed = {"service_quality": 0.85, "product_performance": 0.86, "price": 0.80, "delivery": 0.79, "after_sales": 0.85}
+    observed = {
+        "service_quality": 0.85,
+        "product_performance": 0.86,
+        "price": 0.80,
+        "delivery": 0.79,
+        "after_sales": 0.85,
+    }
     assert alpha.to_dict() == pytest.approx(observed, abs=0.006)
     assert set(q["items"]["dimension"]) == {"service_quality", "product_performance", "after_sales"}
     assert (q["items"]["flag"] == "").all()
@@ -203,3 +209,23 @@ def test_demo_questionnaire_quality(demo: Workspace) -> None:
     rep = q["representativeness"]
     assert set(rep["category"]) == {"华东", "华北", "华南", "西部", "海外"}
     assert rep["p_val"].iloc[0] > 0.01  # respondents are drawn at random from active customers
+
+
+def test_response_rate_counts_invitations_when_the_survey_has_them(demo: Workspace) -> None:
+    """Runs last on the shared demo workspace: it adds a published form with 40 invitations, 3 answered."""
+    import sqlalchemy as sa
+
+    from cxlens.model import tables as t
+    from cxlens.surveys.forms import form_from_survey, publish
+    from cxlens.surveys.invitations import create_invitations
+
+    info = form_from_survey(demo, "satisfaction_2025", access="invitation")
+    publish(demo, info.code)
+    made = create_invitations(demo, info.code, count=40)
+    with demo.begin() as conn:
+        rid = conn.execute(sa.select(t.responses.c.id).limit(1)).scalar()
+        used = [i.id for i in made[:3]]
+        conn.execute(t.invitations.update().where(t.invitations.c.id.in_(used)).values(response_id=rid))
+    rate = questionnaire_quality(demo, "satisfaction_2025", by=None)["response_rate"].iloc[0]
+    assert (rate.basis, rate.responded, rate.invited) == ("invitations", 3, 40)
+    assert "below 10%" in rate.warnings

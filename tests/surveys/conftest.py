@@ -1,9 +1,8 @@
-"""A workspace with a published bilingual form that has every question type and skip logic."""
+"""A workspace (on each engine) with a published bilingual form: every question type and skip logic."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from survey_definition import DEFINITION
@@ -13,10 +12,9 @@ from cxlens.surveys import Version, create_form, publish, resolve_link
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    w = Workspace.init(tmp_path / "ws")
-    yield w
-    w.close()
+def ws(workspace: Workspace) -> Iterator[Workspace]:
+    """An empty workspace on each engine (DuckDB; PostgreSQL when CXLENS_TEST_POSTGRES_URL is set)."""
+    yield workspace
 
 
 @pytest.fixture

@@ -30,10 +30,11 @@ def test_a_phone_interview_is_a_response_entered_by_staff(ws: Workspace, version
     with ws.engine.connect() as conn:
         row = conn.execute(sa.select(t.responses)).one()
     assert (row.channel, row.entered_by, row.submitted_at, row.language) == ("phone", "agent7", when, "zh")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = compute(ws, "nps", by=["channel"])
-    assert result[["channel", "value", "n"]].values.tolist() == [["phone", 100.0, 1]]
+    if ws.dialect == "duckdb":  # (metrics read PostgreSQL through Spark: tests/metrics covers that)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = compute(ws, "nps", by=["channel"])
+        assert result[["channel", "value", "n"]].values.tolist() == [["phone", 100.0, 1]]
 
 
 def test_interview_rules(ws: Workspace, version: Version) -> None:

@@ -4,6 +4,7 @@ estimates is in tests/external/test_value_cdnow.py."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import optimize
+from typer.testing import CliRunner
 
+from cxlens.cli import app
 from cxlens.ingest import import_file
 from cxlens.store import Workspace
 from cxlens.value.clv import (
@@ -161,6 +164,16 @@ def test_bgnbd_refuses_bad_input(x: list[float], t_x: list[float], T: list[float
         BetaGeoFitter().fit(x, t_x, T)
 
 
+def test_gamma_gamma_without_heterogeneity_warns() -> None:
+    """Identically distributed spend for everyone puts the MLE on the boundary (q, γ → ∞): the standard
+    errors are meaningless, and the fit says so."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 6, 400)
+    z = np.array([rng.gamma(5.0, 8.0, k).mean() for k in x])
+    with pytest.warns(RuntimeWarning, match="q, v not identified"):
+        GammaGammaFitter().fit(x, z)
+
+
 def test_gamma_gamma_refusals() -> None:
     with pytest.raises(ValueError, match="needs repeat customers"):
         GammaGammaFitter().fit([0, 0], [0.0, 0.0])
@@ -177,7 +190,15 @@ def test_gamma_gamma_refusals() -> None:
 TX = pd.DataFrame(
     {
         "customer_id": ["a", "a", "a", "a", "b", "c", "c"],
-        "ordered_at": ["2024-01-01 09:00", "2024-01-01 18:00", "2024-01-15", "2024-02-05", "2024-01-08", "2024-01-29", "2024-02-03"],
+        "ordered_at": [
+            "2024-01-01 09:00",
+            "2024-01-01 18:00",
+            "2024-01-15",
+            "2024-02-05",
+            "2024-01-08",
+            "2024-01-29",
+            "2024-02-03",
+        ],
         "amount": [10.0, 5.0, 20.0, 30.0, 7.0, 4.0, 6.0],
     }
 )
@@ -221,8 +242,11 @@ def test_workspace_clv(tmp_path: Path) -> None:
     rows = []
     start = pd.Timestamp("2024-01-01")
     for i, (x, t_x) in enumerate(zip(data["frequency"], data["recency"], strict=True)):
-        days = sorted({0, round(t_x * 7), *rng.integers(1, max(round(t_x * 7), 2), size=max(x - 1, 0)).tolist()})[: x + 1]
-        rows += [(f"O{i}-{k}", f"C{i}", (start + pd.Timedelta(days=d)).date(), round(rng.gamma(5, 8), 2)) for k, d in enumerate(days)]
+        last = round(t_x * 7)
+        days = sorted({0, last, *rng.integers(1, max(last, 2), size=max(x - 1, 0)).tolist()})[: x + 1]
+        nu = rng.gamma(4.0, 1 / 40)  # the customer's spend rate: Gamma-Gamma with p 5, q 4, γ 40
+        for k, d in enumerate(days):
+            rows.append((f"O{i}-{k}", f"C{i}", (start + pd.Timedelta(days=d)).date(), round(rng.gamma(5.0, 1 / nu), 2)))
     csv = tmp_path / "orders.csv"
     pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "amount"]).to_csv(csv, index=False)
     with Workspace.init(tmp_path / "ws") as ws:
@@ -233,3 +257,16 @@ def test_workspace_clv(tmp_path: Path) -> None:
     assert set(result.customers.columns) >= {"p_alive", "expected_purchases", "expected_spend", "clv"}
     assert result.customers["clv"].sum() > 0
     assert result.to_dict()["horizon_months"] == 6
+    runner = CliRunner()
+    shown = runner.invoke(
+        app, ["value", "clv", str(tmp_path / "ws"), "--horizon", "6", "--calibration-end", "2024-12-29"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "BG/NBD" in shown.output and "Gamma-Gamma" in shown.output
+    raw = runner.invoke(app, ["value", "clv", str(tmp_path / "ws"), "--json", "--top", "3"])
+    data = json.loads(raw.stdout)
+    assert data["ok"] is True and len(data["top_customers"]) == 3
+    assert [p["param"] for p in data["bgnbd"]["params"]] == ["r", "alpha", "a", "b"]
+    Workspace.init(tmp_path / "empty").close()
+    failed = runner.invoke(app, ["value", "clv", str(tmp_path / "empty"), "--json"])
+    assert failed.exit_code == 1 and json.loads(failed.stdout)["ok"] is False

@@ -15,7 +15,7 @@ from cxlens.value.rfm import DEFAULT_RULES, check_rules, default_as_of, load_rul
 AS_OF = datetime(2025, 7, 1)  # as in conftest.py
 
 # customer: (recency_days, frequency, monetary, R, F, M, segment); see the module docstring of conftest.py
-# recency worst-first 487, 228, 162, 149, 11, 2 → ranks 0–5 → R = 1 + ⌊5·rank/6⌋ = 1, 1, 2, 3, 4, 5
+# recency (whole UTC days) worst-first 487, 228, 162, 150, 11, 2 → ranks 0–5 → R = 1 + ⌊5·rank/6⌋ = 1, 1, 2, 3, 4, 5
 # frequency 1 ×3 (rank 0 → F 1), 2 ×2 (rank 3 → F 3), 4 (rank 5 → F 5): ties share one score
 # monetary 10, 40, 100, 200 ×2 (both rank 3 → M 3), 500
 EXPECTED = {
@@ -24,7 +24,7 @@ EXPECTED = {
     "C3": (228, 2, 40.0, 1, 3, 1, "at_risk"),
     "C4": (11, 1, 500.0, 4, 1, 5, "promising"),
     "C5": (487, 1, 10.0, 1, 1, 1, "lost"),
-    "C6": (149, 2, 100.0, 3, 3, 2, "need_attention"),
+    "C6": (150, 2, 100.0, 3, 3, 2, "need_attention"),
 }
 COLUMNS = ["recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment"]
 
@@ -45,7 +45,7 @@ def test_default_as_of_is_the_midnight_after_the_last_order(orders_ws: Workspace
     assert default_as_of(an) == datetime(2025, 6, 30)
     frame = rfm(orders_ws)
     c1 = frame[frame["customer_id"] == "C1"].iloc[0]
-    assert c1["recency_days"] == 0  # ordered on the last day
+    assert c1["recency_days"] == 1  # ordered on the last day
     assert c1["last_order_at"] == pd.Timestamp("2025-06-29")
 
 
@@ -73,13 +73,14 @@ def test_profiles(orders_ws: Workspace) -> None:
     assert prof.loc["promising", "revenue"] == 500.0
     assert prof.loc["promising", "revenue_share"] == pytest.approx(100 * 500 / 1050)
     assert prof.loc["champions", "share"] == pytest.approx(100 / 6)
-    assert list(prof.index[:2]) == ["promising", "champions"] or prof.index[0] == "promising"
+    assert list(prof.index[:3]) == ["promising", "champions", "hibernating"]  # by revenue, then name
     with pytest.raises(ValueError, match="empty"):
         rfm_profiles(rfm(orders_ws, as_of=AS_OF).iloc[:0])
 
 
 def test_default_rules_cover_the_grid_once() -> None:
-    assert check_rules(DEFAULT_RULES) == DEFAULT_RULES
+    clean = check_rules(DEFAULT_RULES)
+    assert clean["champions"] == {"r": (5, 5), "f": (4, 5), "m": (1, 5)}  # a missing axis means 1–5
     assert len(DEFAULT_RULES) == 11
 
 

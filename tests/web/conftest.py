@@ -49,9 +49,9 @@ FILES = {
     "T2,C2,A1,a,email,2025-01-02 00:00,2025-01-02 03:00,\n"
     "T3,C3,A2,b,phone,2025-01-03 00:00,,\n"
     "T4,C1,A2,b,email,2025-02-01 00:00,2025-02-01 00:30,2025-02-01 02:00\n",
-    "orders.csv": "order_id,customer_id,ordered_at,amount,category,fulfilled_at\n"
-    "O1,C1,2025-01-05,100,X,2025-01-06\nO2,C1,2025-01-25,50,Y,\n"
-    "O3,C2,2025-01-10,30,X,2025-01-13\nO4,C3,2025-02-01,20,X,2025-02-02\n",
+    "orders.csv": "order_id,customer_id,ordered_at,amount,category,channel,fulfilled_at\n"
+    "O1,C1,2025-01-05,100,X,web,2025-01-06\nO2,C1,2025-01-25,50,Y,web,\n"
+    "O3,C2,2025-01-10,30,X,phone,2025-01-13\nO4,C3,2025-02-01,20,X,web,2025-02-02\n",
     "feedback.csv": "feedback_id,customer_id,collected_at,source_type,text\n"
     "F1,C1,2025-01-12 09:00,complaint,送货太慢了\nF2,C2,2025-01-15 09:00,suggestion,希望增加夜间客服\n"
     "F3,C3,2025-02-03 09:00,complaint,<script>alert(1)</script> refund please\n",

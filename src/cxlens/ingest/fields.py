@@ -17,14 +17,15 @@ __all__ = [
     "FEEDBACK_SOURCE_TYPES",
     "FIELDS",
     "KINDS",
+    "TICKET_EVENT_TYPES",
     "TICKET_STATUSES",
     "Field",
     "Kind",
     "normalise_header",
 ]
 
-Kind = Literal["customers", "orders", "tickets", "feedback", "responses"]
-KINDS: tuple[Kind, ...] = ("customers", "orders", "tickets", "feedback", "responses")
+Kind = Literal["customers", "orders", "tickets", "ticket_events", "feedback", "responses"]
+KINDS: tuple[Kind, ...] = ("customers", "orders", "tickets", "ticket_events", "feedback", "responses")
 FieldType = Literal["id", "text", "timestamp", "number", "integer", "enum"]
 
 #: every free text lands in ``feedback`` with one of these source types (ARCHITECTURE.md)
@@ -55,6 +56,17 @@ TICKET_STATUSES: dict[str, tuple[str, ...]] = {
     ),
     "resolved": ("resolved", "solved", "已解决", "解决"),
     "closed": ("closed", "已关闭", "关闭", "完成"),
+}
+
+#: what a row of a ticket-events file says happened (``ticket_events.kind``)
+TICKET_EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "created": ("created", "create", "opened", "new", "创建", "新建", "提交"),
+    "first_response": ("first_response", "first response", "first reply", "首次响应", "首次回复"),
+    "agent_reply": ("agent_reply", "agent reply", "reply", "public reply", "客服回复", "回复"),
+    "customer_reply": ("customer_reply", "customer reply", "requester reply", "客户回复", "用户回复"),
+    "status_change": ("status_change", "status change", "status", "状态变更", "状态变化"),
+    "reopened": ("reopened", "reopen", "re-opened", "重开", "重新打开"),
+    "resolved": ("resolved", "solved", "resolve", "closed", "已解决", "解决", "关闭"),
 }
 
 TICKET_PRIORITIES: dict[str, tuple[str, ...]] = {
@@ -248,6 +260,37 @@ FIELDS: dict[Kind, tuple[Field, ...]] = {
         ),
         Field("status", "enum", synonyms=("status", "state", "状态", "工单状态"), choices=TICKET_STATUSES),
         Field("csat", "number", synonyms=("csat", "satisfaction", "satisfaction_score", "满意度", "满意度评分")),
+        Field(
+            "reopen_count",
+            "integer",
+            synonyms=("reopen_count", "reopens", "reopened_count", "times_reopened", "重开次数", "重新打开次数"),
+            help="how often the ticket was reopened after being resolved (0 = never)",
+        ),
+        Field(
+            "agent_replies",
+            "integer",
+            synonyms=("agent_replies", "replies", "agent_interactions", "客服回复次数", "回复次数"),
+            help="how many replies agents sent the customer on the ticket (1 = answered in one contact)",
+        ),
+    ),
+    "ticket_events": (
+        Field("ticket_id", "id", True, ("ticket_id", "ticket", "case_id", "工单编号", "工单号", "工单id")),
+        Field(
+            "occurred_at",
+            "timestamp",
+            True,
+            ("occurred_at", "at", "time", "timestamp", "event_time", "created_at", "时间", "发生时间", "操作时间"),
+        ),
+        Field(
+            "event",
+            "enum",
+            True,
+            ("event", "kind", "type", "event_type", "action", "事件", "事件类型", "操作"),
+            choices=TICKET_EVENT_TYPES,
+        ),
+        Field("from_status", "enum", synonyms=("from_status", "old_status", "原状态"), choices=TICKET_STATUSES),
+        Field("to_status", "enum", synonyms=("to_status", "new_status", "status", "新状态"), choices=TICKET_STATUSES),
+        Field("actor", "text", synonyms=("actor", "author", "agent", "user", "操作人", "处理人")),
     ),
     "feedback": (
         Field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from cxlens.exceptions import InvalidRowsError, Issue
 from cxlens.ingest.fields import FIELDS, Kind
 from cxlens.ingest.stage import Stage, Staged, quote
 from cxlens.ingest.target import Target
@@ -30,6 +31,7 @@ _KEYS: dict[Kind, str] = {
     "orders": "order_id",
     "tickets": "ticket_id",
     "feedback": "__idempotency_key",
+    "ticket_events": "__idempotency_key",
 }
 _CJK = "regexp_matches(text, '[\\x{4e00}-\\x{9fff}]')"
 
@@ -42,6 +44,14 @@ def _feedback_key() -> str:
     )
 
 
+def _event_key() -> str:
+    """A ticket event's natural key: the same ticket, instant, event, statuses and actor are the same event."""
+    return (
+        "md5(concat_ws(chr(31), ticket_id, strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%f'), event, "
+        "coalesce(from_status, ''), coalesce(to_status, ''), coalesce(actor, '')))"
+    )
+
+
 def stage_records(stage: Stage, kind: Kind) -> Staged:
     """Type and check the rows of one file of ``kind`` (anything but responses)."""
     stage.parse(kind)
@@ -49,11 +59,20 @@ def stage_records(stage: Stage, kind: Kind) -> Staged:
         stage.order_check("first_response_at", "created_at", "first response is before the ticket was created")
         stage.order_check("resolved_at", "created_at", "resolved before the ticket was created")
         stage.range_check("csat", 0, 10)
+        stage.range_check("reopen_count", 0, 1e6)
+        stage.range_check("agent_replies", 0, 1e6)
     elif kind == "orders":
         stage.order_check("fulfilled_at", "ordered_at", "fulfilled before it was ordered")
         stage.range_check("quantity", 0, 1e9)
     elif kind == "feedback":
         stage.range_check("rating", 0, 10)
+    elif kind == "ticket_events":
+        stage.check(
+            stage.mapping.columns.get("to_status", "to_status"),
+            None,
+            "event = 'status_change' AND to_status IS NULL",
+            "a status_change event needs to_status (the status the ticket changed to)",
+        )
     issues, total = stage.collect_issues()
     columns = [quote(f.name) for f in FIELDS[kind]]
     if kind == "feedback":
@@ -61,7 +80,9 @@ def stage_records(stage: Stage, kind: Kind) -> Staged:
             f"coalesce(language, CASE WHEN {_CJK} THEN 'zh' ELSE 'en' END) AS language",
             f"{_feedback_key()} AS __idempotency_key",
         ]
-    key = _feedback_key() if kind == "feedback" else quote(_KEYS[kind])
+    if kind == "ticket_events":
+        columns.append(f"{_event_key()} AS __idempotency_key")
+    key = {"feedback": _feedback_key(), "ticket_events": _event_key()}.get(kind, quote(_KEYS[kind]))
     clean, dups = stage.clean(columns, key)
     tables = {"stg_records": clean}
     if kind == "customers" and stage.mapping.attributes:
@@ -125,6 +146,9 @@ def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Wri
     out = Written()
     if kind == "customers":
         return _write_customers(target, run_id, now)
+    if kind == "ticket_events":
+        out.inserted, out.already_stored = _write_events(target, run_id)
+        return out
     out.customers_created = ensure_customers(target, "stg_records", run_id, now)
     cust = "LEFT JOIN customers c ON c.external_id = s.customer_id"
     if kind == "orders":
@@ -146,10 +170,10 @@ def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Wri
             "tickets",
             "external_id = s.ticket_id",
             "external_id, customer_id, agent_id, team, channel, priority, category, subject, description, "
-            "created_at, first_response_at, resolved_at, status, csat, import_run_id",
+            "created_at, first_response_at, resolved_at, status, csat, reopen_count, agent_replies, import_run_id",
             "s.ticket_id, c.id, g.id, s.team, s.channel, s.priority, s.category, s.subject, s.description, "
             "s.created_at, s.first_response_at, s.resolved_at, coalesce(s.status, CASE WHEN s.resolved_at IS "
-            "NOT NULL THEN 'resolved' ELSE 'open' END), s.csat, :run",
+            "NOT NULL THEN 'resolved' ELSE 'open' END), s.csat, s.reopen_count, s.agent_replies, :run",
             cust + " LEFT JOIN agents g ON g.external_id = coalesce(s.agent_id, s.agent_name)",
             run=run_id,
         )
@@ -171,6 +195,64 @@ def write_records(target: Target, kind: Kind, run_id: int, now: datetime) -> Wri
             now=now,
         )
     return out
+
+
+#: an event that reopens a ticket: a reopening, or a status change from resolved/closed back to work
+_REOPENS = (
+    "e.kind = 'reopened' OR (e.kind = 'status_change' AND e.from_status IN ('resolved', 'closed') "
+    "AND e.to_status IN ('new', 'open', 'pending'))"
+)
+_RESOLVES = "e.kind = 'resolved' OR (e.kind = 'status_change' AND e.to_status IN ('resolved', 'closed'))"
+
+
+def _write_events(target: Target, run_id: int) -> tuple[int, int]:
+    """Store staged ticket events, then recount the derived columns of the tickets they touch.
+
+    Every event must name a ticket already in the workspace (import the tickets first); otherwise the
+    import is refused, naming the rows. Per touched ticket, from *all* its stored events:
+    ``reopen_count`` = distinct instants of reopening events, ``agent_replies`` = distinct instants of
+    first-response and agent-reply events; an empty ``first_response_at`` is filled with the first of
+    those, and an empty ``resolved_at`` with the last resolving event when no reopening follows it.
+    """
+    unknown = target.conn.exec_driver_sql(
+        "SELECT s.__row, s.ticket_id FROM stg_records s WHERE NOT EXISTS "
+        "(SELECT 1 FROM tickets k WHERE k.external_id = s.ticket_id) ORDER BY s.__row LIMIT 20"
+    ).all()
+    if unknown:
+        issues = [
+            Issue("ticket events", int(r), "ticket_id", str(v), "no such ticket in the workspace") for r, v in unknown
+        ]
+        shown = "\n".join(f"  {i}" for i in issues)
+        raise InvalidRowsError(
+            f"ticket events name tickets the workspace does not hold; import those tickets first:\n{shown}",
+            issues,
+            len(issues),
+        )
+    inserted, existing = _insert_new(
+        target,
+        "ticket_events",
+        "idempotency_key = s.__idempotency_key",
+        "idempotency_key, ticket_id, occurred_at, kind, from_status, to_status, actor, import_run_id",
+        "s.__idempotency_key, k.id, s.occurred_at, s.event, s.from_status, s.to_status, s.actor, :run",
+        "JOIN tickets k ON k.external_id = s.ticket_id",
+        run=run_id,
+    )
+    touched = "SELECT DISTINCT k.id FROM stg_records s JOIN tickets k ON k.external_id = s.ticket_id"
+    replies = "e.kind IN ('first_response', 'agent_reply')"
+    target.execute(f"""UPDATE tickets SET
+            reopen_count = d.reopens, agent_replies = d.replies,
+            first_response_at = coalesce(tickets.first_response_at, d.first_reply),
+            resolved_at = coalesce(tickets.resolved_at,
+                CASE WHEN d.last_reopen IS NULL OR d.last_resolve > d.last_reopen THEN d.last_resolve END)
+        FROM (SELECT e.ticket_id,
+                     count(DISTINCT e.occurred_at) FILTER (WHERE {_REOPENS}) AS reopens,
+                     count(DISTINCT e.occurred_at) FILTER (WHERE {replies}) AS replies,
+                     min(e.occurred_at) FILTER (WHERE {replies}) AS first_reply,
+                     max(e.occurred_at) FILTER (WHERE {_REOPENS}) AS last_reopen,
+                     max(e.occurred_at) FILTER (WHERE {_RESOLVES}) AS last_resolve
+              FROM ticket_events e WHERE e.ticket_id IN ({touched}) GROUP BY e.ticket_id) d
+        WHERE tickets.id = d.ticket_id""")
+    return inserted, existing
 
 
 def _ensure_agents(target: Target) -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from cxlens.metrics.calendar import BusinessCalendar
 from cxlens.model import tables as t
 from cxlens.store import Workspace
 
@@ -27,23 +28,26 @@ ENGINES = ("duckdb", "pyspark")
 
 
 class Analytics:
-    """An Ibis backend holding a workspace's tables."""
+    """An Ibis backend holding a workspace's tables, and the workspace's business-hours calendar (the
+    ``business_hours`` setting) that ``business_hours=True`` in a time metric means."""
 
-    def __init__(self, backend: Any, engine: str) -> None:
+    def __init__(self, backend: Any, engine: str, calendar: BusinessCalendar | None = None) -> None:
         self.backend = backend
         self.engine = engine
+        self.calendar = calendar or BusinessCalendar()
 
     @classmethod
     def for_workspace(cls, ws: Workspace, engine: str = "duckdb", session: Any = None) -> Analytics:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+        calendar = BusinessCalendar.from_settings(ws.settings.get("business_hours"))
         if engine == "duckdb":
             if ws.dialect != "duckdb":
                 raise ValueError("the duckdb engine reads DuckDB workspaces; use engine='pyspark' for PostgreSQL")
             raw = ws.engine.raw_connection().driver_connection
             cursor = raw._ConnectionWrapper__c.cursor()  # type: ignore[union-attr]
-            return cls(ibis.duckdb.from_connection(cursor), engine)
-        return cls(_spark_backend(ws, session or spark_session()), engine)
+            return cls(ibis.duckdb.from_connection(cursor), engine, calendar)
+        return cls(_spark_backend(ws, session or spark_session()), engine, calendar)
 
     def data_version(self) -> Any:
         """Changes whenever the data can have changed: every import adds an import run, and every response

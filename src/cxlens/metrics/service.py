@@ -11,6 +11,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from cxlens.metrics.calendar import BusinessCalendar, business_seconds, calendar_table
 from cxlens.metrics.intervals import Z95, mean_interval
 from cxlens.metrics.registry import Metric, register
 from cxlens.metrics.satisfaction import finish_mean, finish_share, mean_sums
@@ -18,13 +19,25 @@ from cxlens.metrics.satisfaction import finish_mean, finish_share, mean_sums
 __all__: list[str] = []
 
 
-def _time(column: str) -> Any:
-    """Aggregates of a time metric: n, Σx, Σx² and the slice's times as one sorted list (one sort per slice
-    gives the median, the p90 and the median's interval, see :func:`_order_statistics`)."""
+#: quantile levels read from each slice in one pass (the median and p90, and the grid the median's interval
+#: is read from); with the minimum and maximum they bracket every order statistic the interval needs
+GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.9)
+MEDIAN_CI = ("grid", "exact")
 
-    def aggregate(t: Any) -> dict[str, Any]:
+
+def _time(column: str) -> Any:
+    """Aggregates of a time metric: n, Σx, Σx², and either (``median_ci="grid"``, default) the linear-
+    interpolation quantiles at :data:`GRID` plus the minimum and maximum, all in one aggregate pass, or
+    (``median_ci="exact"``) the slice's times as one sorted list (see :func:`_order_statistics`)."""
+
+    def aggregate(t: Any, median_ci: str = "grid", **_: Any) -> dict[str, Any]:
+        if median_ci not in MEDIAN_CI:
+            raise ValueError(f"median_ci must be one of {', '.join(MEDIAN_CI)}, not {median_ci!r}")
         v = t[column].cast("float64")
-        return {"n": v.count(), "total": v.sum(), "total_sq": (v * v).sum(), "sorted": v.collect().sort()}
+        sums = {"n": v.count(), "total": v.sum(), "total_sq": (v * v).sum()}
+        if median_ci == "exact":
+            return sums | {"sorted": v.collect().sort()}
+        return sums | {"grid": v.quantile(list(GRID)), "low": v.min(), "high": v.max()}
 
     return aggregate
 
@@ -39,24 +52,94 @@ def _quantile(values: Any, n: Any, q: float) -> Any:
 
 
 def _order_statistics(expr: Any) -> Any:
-    """Median, p90, and the distribution-free 95 % interval of the median: the order statistics of (0-based)
-    ranks ⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉, clamped to the sample (normal approximation to the
-    binomial; Conover, Practical Nonparametric Statistics, 3rd ed., §3.2)."""
+    """Median, p90, and the distribution-free 95 % interval of the median from the slice's values: with
+    ``sorted`` (median_ci="exact"), the order statistics themselves; with ``grid``, the grid quantiles as
+    columns for :func:`_grid_interval`."""
+    if "grid" in expr.columns:
+        return expr.mutate(**{f"g{i}": expr.grid[i] for i in range(len(GRID))}).drop("grid")
     n, values = expr.n, expr.sorted
     m = n.cast("int32")
-    half = n.cast("float64").sqrt() * (Z95 / 2)
-    low = ibis.greatest((n / 2.0 - half).floor().cast("int32"), 0)
-    high = ibis.least((n / 2.0 + half).ceil().cast("int32"), m - 1)
+    low, high = _ranks(n)
     return expr.mutate(
-        median=_quantile(values, n, 0.5), p90=_quantile(values, n, 0.9), ci_low=values[low], ci_high=values[high]
+        median=_quantile(values, n, 0.5),
+        p90=_quantile(values, n, 0.9),
+        ci_low=values[ibis.greatest(low, 0)],
+        ci_high=values[ibis.least(high, m - 1)],
     ).drop("sorted")
 
 
+def _ranks(n: Any) -> tuple[Any, Any]:
+    """0-based ranks ⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉ of the median's interval (normal approximation to
+    the binomial; Conover, Practical Nonparametric Statistics, 3rd ed., §3.2), unclamped."""
+    half = n.cast("float64").sqrt() * (Z95 / 2)
+    return (n / 2.0 - half).floor().cast("int32"), (n / 2.0 + half).ceil().cast("int32")
+
+
+def _grid_interval(df: pd.DataFrame) -> None:
+    """The median's interval from the grid: the order statistic of rank r (0-based) is the linear-
+    interpolation quantile at level r / (n − 1); it is read off the slice's quantile function known at
+    the levels 0 (minimum), :data:`GRID` and 1 (maximum), exactly where r / (n − 1) is one of them and by
+    linear interpolation in the level between the two that bracket it otherwise — always between those two
+    quantiles, since the quantile function is monotone."""
+    n = df["n"].to_numpy(float)
+    levels = np.array([0.0, *GRID, 1.0])
+    values = np.column_stack([df["low"], *[df[f"g{i}"] for i in range(len(GRID))], df["high"]]).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.sqrt(n) * (Z95 / 2)
+        low = np.clip(np.floor(n / 2 - half), 0, np.maximum(n - 1, 0))
+        high = np.clip(np.ceil(n / 2 + half), 0, np.maximum(n - 1, 0))
+        for name, rank in (("ci_low", low), ("ci_high", high)):
+            level = np.where(n > 1, rank / np.maximum(n - 1, 1), 0.5)
+            df[name] = [
+                np.interp(p, levels, row) if np.isfinite(row).all() else np.nan
+                for p, row in zip(level, values, strict=True)
+            ]
+    df["median"] = df[f"g{GRID.index(0.5)}"]
+    df["p90"] = df[f"g{GRID.index(0.9)}"]
+
+
 def _finish_time(df: pd.DataFrame) -> pd.DataFrame:
+    if "g0" in df:
+        _grid_interval(df)
+        df = df.drop(columns=[*[f"g{i}" for i in range(len(GRID))], "low", "high"])
     df["value"] = df["median"]
     df["mean"], df["sd"], df["mean_ci_low"], df["mean_ci_high"] = mean_interval(df["n"], df["total"], df["total_sq"])
     return df.drop(columns=["median", "total", "total_sq"])
 
+
+def _business(t: Any, keys: list[str], business_hours: Any = None, **_: Any) -> Any:
+    """With ``business_hours`` (a :class:`~cxlens.metrics.calendar.BusinessCalendar`), the time columns are
+    business hours (exact, see ``metrics/calendar.py``) instead of clock hours."""
+    if business_hours is None or business_hours is False:
+        return t
+    if not isinstance(business_hours, BusinessCalendar):
+        raise ValueError("business_hours must be True (the workspace calendar) or a BusinessCalendar")
+    pairs = {c: spec for c, spec in _SPANS.items() if c in t.columns and spec[1] in t.columns}
+    stamps = [t[c] for c in {x for spec in pairs.values() for x in spec}]
+    bounds = t.aggregate(lo=ibis.least(*stamps).min(), hi=ibis.greatest(*stamps).max()).execute().iloc[0]
+    if pd.isna(bounds["lo"]):
+        return t.mutate(**{c: ibis.null("float64") for c in pairs})
+    frame = calendar_table(business_hours, pd.Timestamp(bounds["lo"]).date(), pd.Timestamp(bounds["hi"]).date())
+    seconds = business_seconds(t.drop(*pairs), {f"__{c}": spec for c, spec in pairs.items()}, frame)
+    return seconds.rename({c: f"__{c}" for c in pairs}).mutate(**{c: ibis._[c] / 3600.0 for c in pairs})
+
+
+#: time columns of a source and the timestamps they span, for business hours
+_SPANS = {
+    "first_response_hours": ("at", "first_response_at"),
+    "resolution_hours": ("at", "resolved_at"),
+    "processing_hours": ("at", "fulfilled_at"),
+}
+_TIME_HELP = (
+    "value = median, with the distribution-free 95 % interval of the median (order statistics of ranks "
+    "⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉, Conover §3.2), read by default from the quantiles at levels 0, 0.4, "
+    "0.45, 0.5, 0.55, 0.6, 1 computed in one pass: exact where a rank falls on that grid, else interpolated "
+    "between the two bracketing quantiles (median_ci='exact' reads the order statistics themselves, slower); "
+    "p90; mean with t interval"
+)
+
+
+_TIME_OPTIONS = {"post": _order_statistics, "prepare": _business, "median_ci": "grid", "business_hours": None}
 
 register(
     Metric(
@@ -65,12 +148,11 @@ register(
         "tickets",
         "hours",
         "lower",
-        "Hours from a ticket's creation to its first response: median (value) with its order-statistic "
-        "interval, p90, mean with t interval; "
-        "tickets without a response are not counted (see resolution_rate).",
+        "Hours from a ticket's creation to its first response (business_hours=True: working hours of the "
+        "workspace calendar only, exact), tickets with a response only (see sla_attainment): " + _TIME_HELP + ".",
         _time("first_response_hours"),
         _finish_time,
-        options={"post": _order_statistics, "sample": "first_response_hours"},
+        options={**_TIME_OPTIONS, "sample": "first_response_hours"},
     )
 )
 
@@ -81,10 +163,11 @@ register(
         "tickets",
         "hours",
         "lower",
-        "Hours from a ticket's creation to its resolution, resolved tickets only: median, p90, mean.",
+        "Hours from a ticket's creation to its (last) resolution (business_hours=True: working hours only), "
+        "resolved tickets only: " + _TIME_HELP + ".",
         _time("resolution_hours"),
         _finish_time,
-        options={"post": _order_statistics, "sample": "resolution_hours"},
+        options={**_TIME_OPTIONS, "sample": "resolution_hours"},
     )
 )
 
@@ -102,7 +185,7 @@ register(
 )
 
 
-def _sla(t: Any, target_hours: float = 4.0) -> dict[str, Any]:
+def _sla(t: Any, target_hours: float = 4.0, **_: Any) -> dict[str, Any]:
     met = (t.first_response_hours <= target_hours).cast("int64")
     return {"n": t.count(), "met": met.fill_null(0).sum()}
 
@@ -114,10 +197,55 @@ register(
         "tickets",
         "%",
         "higher",
-        "% of tickets first answered within target_hours (default 4; an unanswered ticket misses), Wilson interval.",
+        "% of tickets first answered within target_hours (default 4; business_hours=True counts working hours "
+        "only; an unanswered ticket misses), Wilson interval.",
         _sla,
         finish_share("met"),
-        options={"target_hours": 4.0},
+        options={"target_hours": 4.0, "prepare": _business, "business_hours": None},
+    )
+)
+
+
+def _fcr(t: Any) -> dict[str, Any]:
+    known = t.resolved_at.notnull() & t.agent_replies.notnull() & t.reopen_count.notnull()
+    first = known & (t.agent_replies <= 1) & (t.reopen_count == 0)
+    return {"n": known.cast("int64").sum(), "first_contact": first.cast("int64").sum()}
+
+
+register(
+    Metric(
+        "fcr",
+        "service",
+        "tickets",
+        "%",
+        "higher",
+        "First-contact resolution: % of the resolved tickets (resolved_at set) that were resolved with at most "
+        "one agent reply (agent_replies ≤ 1) and never reopened (reopen_count = 0), Wilson interval; tickets "
+        "whose reply or reopen count is unknown (neither exported by the help desk nor derived from imported "
+        "ticket events) are left out of n.",
+        _fcr,
+        finish_share("first_contact"),
+        reference="Zendesk one-touch resolution; SQM Group, FCR definition",
+    )
+)
+
+
+def _reopen(t: Any) -> dict[str, Any]:
+    ever = t.reopen_count.notnull() & (t.resolved_at.notnull() | (t.reopen_count > 0))
+    return {"n": ever.cast("int64").sum(), "reopened": (ever & (t.reopen_count > 0)).cast("int64").sum()}
+
+
+register(
+    Metric(
+        "reopen_rate",
+        "service",
+        "tickets",
+        "%",
+        "lower",
+        "% of the tickets resolved at least once (resolved_at set, or reopened) that were reopened at least once "
+        "(reopen_count > 0), Wilson interval; tickets whose reopen count is unknown are left out of n.",
+        _reopen,
+        finish_share("reopened"),
     )
 )
 
@@ -141,10 +269,10 @@ register(
         "orders",
         "hours",
         "lower",
-        "Hours from order to fulfilment, fulfilled orders only: median, p90, mean.",
+        "Hours from order to fulfilment, fulfilled orders only: " + _TIME_HELP + ".",
         _time("processing_hours"),
         _finish_time,
-        options={"post": _order_statistics, "sample": "processing_hours"},
+        options={"post": _order_statistics, "median_ci": "grid", "sample": "processing_hours"},
     )
 )
 

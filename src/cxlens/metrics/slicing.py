@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.exceptions import UndefinedMetricWarning
+from cxlens.metrics.calendar import BusinessCalendar
 from cxlens.metrics.change import add_change
 from cxlens.metrics.engines import Analytics
 from cxlens.metrics.registry import Metric, get_metric
@@ -139,6 +140,8 @@ def compute(
     keys = list(by)
     _check(m, keys, every, survey, question)
     an = _analytics(where)
+    if "business_hours" in options:
+        options = {**options, "business_hours": _calendar(an, m, options["business_hours"])}
     request = (
         metric,
         tuple(keys),
@@ -162,6 +165,21 @@ def compute(
         )
         _remember(_RESULTS, (id(an.backend), request), (version, frame.copy()))
     return _with_targets(frame, m, targets if targets is not None else _targets_of(where))
+
+
+def _calendar(an: Analytics, m: Metric, value: Any) -> BusinessCalendar | None:
+    """``business_hours=`` as a calendar: True → the workspace's, a mapping → read like the setting."""
+    if "business_hours" not in m.options:
+        raise ValueError(f"{m.name} has no business-hours option (time metrics and sla_attainment have)")
+    if value is None or value is False:
+        return None
+    if value is True:
+        return an.calendar
+    if isinstance(value, BusinessCalendar):
+        return value
+    if isinstance(value, Mapping):
+        return BusinessCalendar.from_settings(value)
+    raise ValueError(f"business_hours must be True, False, a BusinessCalendar or a mapping, not {value!r}")
 
 
 def _frozen(mapping: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -218,7 +236,8 @@ def _compute(
         expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
         if "post" in m.options:
             expr = m.options["post"](expr)
-    frame = _finish(m, _run(an, expr, request, cacheable="periodic" not in m.options), keys)
+    cacheable = "periodic" not in m.options and not opts.get("business_hours")  # a calendar is an in-memory table
+    frame = _finish(m, _run(an, expr, request, cacheable=cacheable), keys)
     if change:
         samples = _samples(an, t, m, keys) if "sample" in m.options else None
         frame = add_change(frame, keys, alpha, samples)

@@ -136,6 +136,8 @@ def _tickets(con: Any, need: set[str]) -> Any:
         first_response_at=t.first_response_at,
         resolved_at=t.resolved_at,
         csat=t.csat,
+        reopen_count=t.reopen_count,
+        agent_replies=t.agent_replies,
         first_response_hours=_hours(t.first_response_at, t.created_at),
         resolution_hours=_hours(t.resolved_at, t.created_at),
     )

@@ -23,6 +23,7 @@ __all__ = [
     "QUESTION_TYPES",
     "SURVEY_ACCESS",
     "SURVEY_STATUSES",
+    "TICKET_EVENT_KINDS",
     "agents",
     "answer_facts",
     "answers",
@@ -50,6 +51,7 @@ __all__ = [
     "text_results",
     "text_sentences",
     "texts",
+    "ticket_events",
     "tickets",
     "users",
 ]
@@ -373,11 +375,47 @@ tickets = sa.Table(
     sa.Column("status", sa.Text),
     sa.Column("csat", sa.Float),
     _run(),
+    sa.Column("reopen_count", sa.Integer),
+    sa.Column("agent_replies", sa.Integer),
     *_pg_only(
         "tickets",
         {"customer_id": "customers", "agent_id": "agents", "import_run_id": "import_runs"},
         unique=("external_id",),
         index=("customer_id",),
+    ),
+)
+
+#: what a ticket event records (``ticket_events.kind``)
+TICKET_EVENT_KINDS = (
+    "created",
+    "first_response",
+    "agent_reply",
+    "customer_reply",
+    "status_change",
+    "reopened",
+    "resolved",
+)
+
+#: What happened to a ticket and when; ``reopen_count`` and ``agent_replies`` on ``tickets`` are derived from
+#: a ticket's events when they are imported (or come straight from a help desk's export).
+ticket_events = sa.Table(
+    "ticket_events",
+    metadata,
+    _id("ticket_events"),
+    _ref("ticket_id", nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("from_status", sa.Text),
+    sa.Column("to_status", sa.Text),
+    sa.Column("actor", sa.Text),
+    sa.Column("idempotency_key", sa.Text, nullable=False),
+    _run(),
+    sa.CheckConstraint(_in("kind", TICKET_EVENT_KINDS), name="kind"),
+    *_pg_only(
+        "ticket_events",
+        {"ticket_id": "tickets", "import_run_id": "import_runs"},
+        unique=("idempotency_key",),
+        index=("ticket_id",),
     ),
 )
 

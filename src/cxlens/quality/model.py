@@ -105,7 +105,9 @@ class ScoringModel:
         if method == "direct" and w.direct:
             return DirectWeights(w.direct, f"{self.source} weights.direct")
         if method == "benchmark" and w.benchmark:
-            return BenchmarkWeights(w.benchmark["weights"], str(w.benchmark.get("source", "")), f"{self.source} benchmark")
+            return BenchmarkWeights(
+                w.benchmark["weights"], str(w.benchmark.get("source", "")), f"{self.source} benchmark"
+            )
         if method == "ahp" and w.ahp:
             return AHPWeights(_ahp_input(w.ahp), self.codes, name=f"{self.source} weights.ahp")
         raise ConfigurationError(f"{self.source}: the model sets no `weights.{method}`")
@@ -151,7 +153,9 @@ def _normalisation(spec: Any, file: str, key: str) -> Normalisation:
         raise _fail(file, key, spec, "normalise is a method name or a mapping {method: …}")
     unknown = sorted(set(spec) - _NORMALISE_KEYS)
     if unknown:
-        raise _fail(file, f"{key}.{unknown[0]}", spec[unknown[0]], f"unknown key; keys are {', '.join(sorted(_NORMALISE_KEYS))}")
+        raise _fail(
+            file, f"{key}.{unknown[0]}", spec[unknown[0]], f"unknown key; keys are {', '.join(sorted(_NORMALISE_KEYS))}"
+        )
     method = spec.get("method", "minmax")
     if method not in NORMALISATIONS:
         raise _fail(file, f"{key}.method", method, f"must be one of {', '.join(NORMALISATIONS)}")
@@ -168,7 +172,15 @@ def _normalisation(spec: Any, file: str, key: str) -> Normalisation:
         raise _fail(file, f"{key}.range", bounds, "must be [lo, hi]")
     try:
         return Normalisation(
-            method, lo=bounds[0] if bounds else None, hi=bounds[1] if bounds else None, **numbers
+            method,
+            lo=bounds[0] if bounds else None,
+            hi=bounds[1] if bounds else None,
+            mean=numbers["mean"],
+            sd=numbers["sd"],
+            target=numbers["target"],
+            floor=numbers["floor"],
+            benchmark=numbers["benchmark"],
+            spread=numbers["spread"],
         )
     except ConfigurationError as e:
         raise _fail(file, key, dict(spec), str(e)) from e
@@ -181,14 +193,16 @@ def _criterion(code: str, spec: Any, file: str) -> Criterion:
     allowed = {"label", "indicator", "metric", "params", "direction", "normalise", "help"}
     unknown = sorted(set(spec) - allowed)
     if unknown:
-        raise _fail(file, f"{key}.{unknown[0]}", spec[unknown[0]], f"unknown key; keys are {', '.join(sorted(allowed))}")
+        raise _fail(
+            file, f"{key}.{unknown[0]}", spec[unknown[0]], f"unknown key; keys are {', '.join(sorted(allowed))}"
+        )
     indicator, metric = spec.get("indicator"), spec.get("metric")
     if (indicator is None) == (metric is None):
         raise _fail(file, key, dict(spec), "give exactly one of `indicator` or `metric`")
     if indicator is not None and indicator not in INDICATORS:
         raise _fail(file, f"{key}.indicator", indicator, f"unknown indicator; indicators are {', '.join(INDICATORS)}")
     if metric is not None and metric not in METRICS:
-        raise _fail(file, f"{key}.metric", metric, f"unknown metric; see `cxlens metrics`")
+        raise _fail(file, f"{key}.metric", metric, "unknown metric; see `cxlens metrics`")
     if metric is not None and "periodic" in METRICS[metric].options:
         raise _fail(file, f"{key}.metric", metric, "is defined per period over a population, not per customer")
     params = spec.get("params") or {}
@@ -198,7 +212,7 @@ def _criterion(code: str, spec: Any, file: str) -> Criterion:
         lacking = [p for p in INDICATORS[indicator].required if p not in params]
         if lacking:
             raise _fail(file, f"{key}.params", dict(params), f"indicator {indicator!r} needs `{lacking[0]}`")
-    own = INDICATORS[indicator].direction if indicator else METRICS[metric].direction
+    own = INDICATORS[indicator].direction if indicator else METRICS[str(metric)].direction
     direction = spec.get("direction", own)
     if direction not in DIRECTIONS:
         raise _fail(file, f"{key}.direction", direction, "must be higher or lower")
@@ -236,7 +250,9 @@ def _weights(spec: Any, codes: list[str], file: str) -> WeightsSpec:
             raise _fail(file, "weights.benchmark.weights", given, "must map each criterion to its weight")
         for name, value in (given or {}).items():
             if name not in codes:
-                raise _fail(file, f"weights.{method}.{name}", value, f"not a criterion; criteria are {', '.join(codes)}")
+                raise _fail(
+                    file, f"weights.{method}.{name}", value, f"not a criterion; criteria are {', '.join(codes)}"
+                )
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise _fail(file, f"weights.{method}.{name}", value, "a weight is a non-negative number")
     if out.ahp and not ({"pairs", "matrix"} & set(out.ahp)):
@@ -245,6 +261,9 @@ def _weights(spec: Any, codes: list[str], file: str) -> WeightsSpec:
         outcome = out.regression.get("outcome")
         if outcome not in INDICATORS:
             raise _fail(file, "weights.regression.outcome", outcome, f"must be an indicator: {', '.join(INDICATORS)}")
+        measure = out.regression.get("measure", "rel_weight")
+        if measure not in ("rel_weight", "lmg"):
+            raise _fail(file, "weights.regression.measure", measure, "must be rel_weight or lmg")
     if not getattr(out, use, True) and use not in ("entropy", "regression"):
         raise _fail(file, "weights.use", use, f"the model sets no `weights.{use}`")
     if use == "regression" and not out.regression:
@@ -271,7 +290,9 @@ def parse_model(data: Mapping[str, Any], source: str = "<model>") -> ScoringMode
     """Validate a parsed scoring model; errors name ``source``, the key and the value."""
     criteria_spec = data.get("criteria")
     if not isinstance(criteria_spec, Mapping) or not criteria_spec:
-        raise _fail(source, "criteria", criteria_spec if criteria_spec is not None else _MISSING, "give at least one criterion")
+        raise _fail(
+            source, "criteria", criteria_spec if criteria_spec is not None else _MISSING, "give at least one criterion"
+        )
     criteria = tuple(_criterion(str(code), spec, source) for code, spec in criteria_spec.items())
     codes = [c.code for c in criteria]
     coverage = data.get("min_coverage", 0.5)

@@ -41,6 +41,7 @@ __all__ = [
     "Scores",
     "compare_weights",
     "composite",
+    "customer_quotes",
     "fit_weights",
     "score_customers",
     "score_periods",
@@ -170,6 +171,31 @@ class Scores:
         effective weight and the contribution vs. the average (negative = pulled the score down), most
         negative first within each customer."""
         return _evidence(self, customer_id)
+
+
+def customer_quotes(where: Where, customer_id: str, window: Window | None = None, limit: int = 3) -> pd.DataFrame:
+    """The qualitative evidence behind a score: the customer's own words in the window — complaints first,
+    then texts the text analysis labelled negative, then the lowest ratings, most recent first. Columns:
+    collected_at, source_type, rating, sentiment (label, when ``cxlens text analyze`` ran), text."""
+    an = _analytics(where)
+    con = an.backend
+    window = window or _window(where if isinstance(where, Workspace) else an, None, None)
+    f, c = con.table("feedback"), con.table("customers")
+    rows = f.join(c, f.customer_id == c.id).filter(
+        (c.external_id == customer_id) & (f.collected_at >= window.start) & (f.collected_at < window.end)
+    )
+    r = con.table("text_results")
+    r = r.filter(r.source == "feedback").select(rid=r.source_id, sentiment=r.label)
+    rows = rows.left_join(r, rows.id == r.rid).select("collected_at", "source_type", "rating", "sentiment", "text")
+    frame = an.execute(rows)
+    if frame.empty:
+        return frame
+    frame["_complaint"] = (frame["source_type"] != "complaint").astype(int)
+    frame["_negative"] = (frame["sentiment"] != "negative").astype(int)
+    frame = frame.sort_values(
+        ["_complaint", "_negative", "rating", "collected_at"], ascending=[True, True, True, False], na_position="last"
+    )
+    return frame.drop(columns=["_complaint", "_negative"]).head(limit).reset_index(drop=True)
 
 
 def _evidence(sc: Scores, customer_id: str | Sequence[str] | None) -> pd.DataFrame:
@@ -323,7 +349,11 @@ def _regression(
     usable = [c for c in s.columns if s[c].notna().mean() >= 0.5 and s[c].std() > 0]
     if not usable:
         raise ValueError("regression weights: no criterion has values for half of the customers")
-    est = RegressionWeights(outcome=str(spec["outcome"]), n_boot=int(spec.get("n_boot", 200))).fit(s[usable], outcome)
+    est = RegressionWeights(
+        measure=str(spec.get("measure", "rel_weight")),
+        n_boot=int(spec.get("n_boot", 200)),
+        outcome=str(spec["outcome"]),
+    ).fit(s[usable], outcome)
     dropped = [c for c in model.codes if c not in usable]
     if dropped:
         est.weights_ = est.weights_.reindex(model.codes).fillna(0.0)
@@ -351,7 +381,7 @@ def compare_weights(
             continue
         table[method] = est.weights_.reindex(model.codes).fillna(0.0).to_numpy()
         info[method] = {"ok": True, **{k: v for k, v in est.params_.items() if k not in ("stated",)}}
-        if hasattr(est, "ci_low_"):
+        if isinstance(est, RegressionWeights):
             table[f"{method}_ci_low"] = est.ci_low_.reindex(model.codes).to_numpy()
             table[f"{method}_ci_high"] = est.ci_high_.reindex(model.codes).to_numpy()
     return table, info
@@ -409,7 +439,9 @@ def sensitivity(scores: Scores, step: float = 0.10) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _moved(scores: Scores, base: pd.DataFrame, new: pd.Series, code: str, change: float, weight: float) -> dict[str, Any]:
+def _moved(
+    scores: Scores, base: pd.DataFrame, new: pd.Series, code: str, change: float, weight: float
+) -> dict[str, Any]:
     old = base["score"]
     tau, p_tau = stats.kendalltau(old, new)
     rho, p_rho = stats.spearmanr(old, new)
@@ -509,9 +541,7 @@ def score_periods(
 def _period_result(
     model: ScoringModel, every: str, weights: pd.Series, long: pd.DataFrame, alpha: float
 ) -> PeriodScores:
-    summary = pd.DataFrame(
-        [{"period": p, **_summary(g, alpha)} for p, g in long.groupby("period", sort=True)]
-    )
+    summary = pd.DataFrame([{"period": p, **_summary(g, alpha)} for p, g in long.groupby("period", sort=True)])
     order = {p: i for i, p in enumerate(sorted(long["period"].unique()))}
     trend_rows = []
     for cid, g in long.groupby("customer_id", sort=True):
@@ -520,7 +550,14 @@ def _period_result(
         y = g["score"].to_numpy(dtype=float)
         slope = float(np.polyfit(x, y, 1)[0]) if len(g) > 1 else np.nan
         trend_rows.append(
-            {"customer_id": cid, "periods": len(g), "first": y[0], "last": y[-1], "change": y[-1] - y[0], "slope": slope}
+            {
+                "customer_id": cid,
+                "periods": len(g),
+                "first": y[0],
+                "last": y[-1],
+                "change": y[-1] - y[0],
+                "slope": slope,
+            }
         )
     overall: dict[str, Any] = {"n_periods": len(summary)}
     if len(summary) > 2:

@@ -9,8 +9,8 @@ indexed by criterion, summing to 1), ``params_`` and ``summary``, and returns ``
                            consistency ratio checked (rejected above 0.1)
 :class:`EntropyWeights`    historical data: the entropy weight method (criteria that separate customers
                            more get more weight)
-:class:`RegressionWeights` historical data: Johnson's relative weights of the criteria for an outcome
-                           (e.g. whether the customer orders again)
+:class:`RegressionWeights` historical data: relative weights (Johnson) or LMG of the criteria for an
+                           outcome (e.g. how often the customer orders next), via cxlens.stats.drivers
 :class:`BenchmarkWeights`  peer reference: weights imported from a peer or an industry source
 ========================  =========================================================================
 """
@@ -18,6 +18,7 @@ indexed by criterion, summing to 1), ``params_`` and ``summary``, and returns ``
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -67,12 +68,16 @@ class InconsistentJudgementsError(ConfigurationError):
     """An AHP pairwise comparison matrix is too inconsistent (consistency ratio above the limit)."""
 
 
-class WeightEstimator:
+class WeightEstimator(ABC):
     """Base of the weight estimators: ``fit`` sets ``weights_`` (sum 1) and ``params_``."""
 
     method: ClassVar[str] = ""
     weights_: pd.Series
     params_: dict[str, Any]
+
+    @abstractmethod
+    def fit(self, X: pd.DataFrame | None = None, y: pd.Series | None = None) -> WeightEstimator:
+        """Learn ``weights_`` (expert and peer methods ignore ``X`` and ``y``) and return ``self``."""
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -91,7 +96,9 @@ def _normalised(weights: Mapping[str, float], where: str) -> pd.Series:
     s = pd.Series({str(k): _number(v, f"{where} {k!r}") for k, v in weights.items()}, dtype=float)
     bad = s[(s < 0) | ~np.isfinite(s)]
     if len(bad):
-        raise ConfigurationError(f"{where}: weight of {bad.index[0]!r} must be a non-negative number, not {bad.iloc[0]}")
+        raise ConfigurationError(
+            f"{where}: weight of {bad.index[0]!r} must be a non-negative number, not {bad.iloc[0]}"
+        )
     if not s.sum() > 0:
         raise ConfigurationError(f"{where}: the weights sum to 0")
     return s / s.sum()
@@ -244,7 +251,9 @@ class AHPWeights(WeightEstimator):
         seen: set[frozenset[str]] = set()
         for (i, j), value in pairs.items():
             if i not in pos or j not in pos or i == j:
-                raise ConfigurationError(f"{self.name}: comparison ({i!r}, {j!r}) names an unknown or the same criterion")
+                raise ConfigurationError(
+                    f"{self.name}: comparison ({i!r}, {j!r}) names an unknown or the same criterion"
+                )
             v = _number(value, f"{self.name} ({i}, {j})")
             a[pos[i], pos[j]], a[pos[j], pos[i]] = v, 1.0 / v if v else math.inf
             seen.add(frozenset((i, j)))
@@ -291,7 +300,7 @@ class EntropyWeights(WeightEstimator):
 
     method = "entropy"
 
-    def fit(self, X: pd.DataFrame, y: pd.Series | None = None) -> EntropyWeights:
+    def fit(self, X: pd.DataFrame | None = None, y: pd.Series | None = None) -> EntropyWeights:
         if X is None or X.shape[1] == 0:
             raise ValueError("entropy weights need a matrix of criterion scores (customers × criteria)")
         entropy, n = {}, {}
@@ -324,66 +333,66 @@ class EntropyWeights(WeightEstimator):
         return frame
 
 
-def relative_weights(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Johnson's (2000) relative weights: ``(raw, beta, r2)`` where ``raw`` sums to R².
-
-    With R_xx = Q Λ Qᵀ, Λ* = Q Λ^½ Qᵀ relates the predictors to their closest orthogonal counterparts;
-    β_Z = Λ*⁻¹ r_xy; ``raw_j = Σ_k Λ*_jk² β_Z,k²``. Johnson, J. W. (2000). Multivariate Behavioral Research
-    35(1):1–19."""
-    R = np.corrcoef(np.column_stack([X, y]), rowvar=False)
-    rxx, rxy = R[:-1, :-1], R[:-1, -1]
-    values, vectors = np.linalg.eigh(rxx)
-    values = np.clip(values, 1e-12, None)
-    lam = vectors @ np.diag(np.sqrt(values)) @ vectors.T
-    beta_z = np.linalg.solve(lam, rxy)
-    raw = (lam**2) @ (beta_z**2)
-    beta = np.linalg.solve(rxx, rxy)
-    return raw, beta, float(rxy @ beta)
-
-
 class RegressionWeights(WeightEstimator):
-    """Driver-derived weights: each criterion's share of the explained variance (R²) of an outcome, by
-    Johnson's (2000) relative weights, with percentile bootstrap 95 % intervals (Tonidandel, LeBreton &
+    """Driver-derived weights: each criterion's share of the explained variance (R²) of an outcome, from
+    :func:`cxlens.stats.drivers.key_drivers` — Johnson's (2000) relative weights (``measure="rel_weight"``,
+    Multivariate Behavioral Research 35(1):1–19) or LMG / general dominance (``measure="lmg"``, Lindeman,
+    Merenda & Gold 1980; Grömping 2006) — with percentile bootstrap 95 % intervals (Tonidandel, LeBreton &
     Johnson 2009, Psychological Methods 14(4):387–399).
 
     ``fit(X, y)`` uses the customers with every criterion and the outcome present (listwise); ``weights_`` =
-    relative weight / R², so the weights sum to 1. ``beta_`` holds the standardised regression coefficients
-    (which can be negative when criteria are correlated; relative weights never are).
+    share of R², so the weights sum to 1. ``beta_`` holds the standardised regression coefficients (which
+    can be negative when criteria are correlated; relative weights and LMG shares never are); ``r2_`` and
+    ``n_`` the fit.
     """
 
     method = "regression"
 
-    def __init__(self, n_boot: int = 500, seed: int = 0, outcome: str = "outcome") -> None:
+    def __init__(self, measure: str = "rel_weight", n_boot: int = 500, seed: int = 0, outcome: str = "outcome") -> None:
+        self.measure = measure
         self.n_boot = n_boot
         self.seed = seed
         self.outcome = outcome
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> RegressionWeights:
-        data = pd.concat([X.apply(pd.to_numeric, errors="coerce"), pd.to_numeric(y, errors="coerce")], axis=1).dropna()
-        p = X.shape[1]
+    def fit(self, X: pd.DataFrame | None = None, y: pd.Series | None = None) -> RegressionWeights:
+        from cxlens.stats.drivers import key_drivers
+
+        if X is None or y is None:
+            raise ValueError("regression weights need the criterion scores X and the outcome y")
+        if self.measure not in ("rel_weight", "lmg"):
+            raise ValueError(f"measure must be rel_weight or lmg, not {self.measure!r}")
+        names = [str(c) for c in X.columns]
+        data = X.apply(pd.to_numeric, errors="coerce").set_axis(names, axis=1)
+        dv = "__outcome__"
+        data[dv] = pd.to_numeric(y, errors="coerce").reindex(data.index)
+        data = data.dropna()
+        p = len(names)
         if p < 1 or len(data) < p + 3:
-            raise ValueError(f"regression weights need at least {p + 3} customers with every criterion; have {len(data)}")
-        x, yy = data.iloc[:, :p].to_numpy(float), data.iloc[:, p].to_numpy(float)
-        flat = [str(c) for c, s in zip(X.columns, x.std(axis=0), strict=True) if not s > 0]
-        if flat or not yy.std() > 0:
+            raise ValueError(
+                f"regression weights need at least {p + 3} customers with every criterion; have {len(data)}"
+            )
+        flat = [c for c in names if not data[c].std() > 0]
+        if flat or not data[dv].std() > 0:
             what = f"criterion {flat[0]!r}" if flat else f"the outcome {self.outcome!r}"
             raise ValueError(f"regression weights: {what} does not vary among the {len(data)} customers")
-        raw, beta, r2 = relative_weights(x, yy)
-        rng = np.random.default_rng(self.seed)
-        boots = []
-        for _ in range(self.n_boot):
-            i = rng.integers(0, len(yy), len(yy))
-            if np.all(x[i].std(axis=0) > 0) and yy[i].std() > 0:
-                b_raw, _, b_r2 = relative_weights(x[i], yy[i])
-                boots.append(b_raw / b_r2 if b_r2 > 0 else b_raw)
-        names = [str(c) for c in X.columns]
-        self.raw_weights_ = pd.Series(raw, index=names)
-        self.weights_ = self.raw_weights_ / raw.sum()
-        self.beta_ = pd.Series(beta, index=names)
-        self.r2_, self.n_ = r2, len(yy)
-        lo, hi = (np.percentile(np.array(boots), q, axis=0) for q in (2.5, 97.5)) if boots else (raw * np.nan,) * 2
-        self.ci_low_, self.ci_high_ = pd.Series(lo, index=names), pd.Series(hi, index=names)
-        self.params_ = {"r2": r2, "n": len(yy), "outcome": self.outcome, "n_boot": len(boots)}
+        result = key_drivers(data, dv, names, importance=self.measure, n_boot=self.n_boot, random_state=self.seed)
+        table = result.table.set_index("driver").reindex(names)
+        share = table[f"{self.measure}_pct"] / 100.0
+        self.weights_ = share / share.sum()
+        self.raw_weights_ = table[self.measure]
+        self.beta_ = table["beta"]
+        ci = (f"{self.measure}_pct_ci_low", f"{self.measure}_pct_ci_high")
+        self.ci_low_ = table[ci[0]] / 100.0 if ci[0] in table else share * np.nan
+        self.ci_high_ = table[ci[1]] / 100.0 if ci[1] in table else share * np.nan
+        self.r2_, self.n_ = float(result.fit["r2"]), int(result.fit["n"])
+        self.params_ = {
+            "r2": self.r2_,
+            "n": self.n_,
+            "f_p_val": float(result.fit["f_p_val"]),
+            "outcome": self.outcome,
+            "measure": self.measure,
+            "n_boot": self.n_boot,
+        }
         return self
 
     @property

@@ -281,9 +281,14 @@ def _checks(samples: list[np.ndarray], groups: list[Any], alpha: float) -> tuple
         equal, stat, p_lev = True, np.nan, np.nan
         rows.append(("equal_variance", None, stat, p_lev, True, "no variation in any group"))
     else:
-        stat, p_lev = stats.levene(*samples, center="median")
-        equal = bool(p_lev >= alpha)
-        rows.append(("equal_variance", None, float(stat), float(p_lev), equal, "Brown-Forsythe (Levene, median)"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat, p_lev = stats.levene(*samples, center="median")
+        if np.isfinite(p_lev):
+            equal = bool(p_lev >= alpha)
+            rows.append(("equal_variance", None, float(stat), float(p_lev), equal, "Brown-Forsythe (Levene, median)"))
+        else:
+            equal = True
+            rows.append(("equal_variance", None, np.nan, np.nan, True, "too few answers to test; assumed equal"))
     frame = pd.DataFrame(rows, columns=["check", "group", "statistic", "p_val", "passed", "note"])
     return frame, normal, equal
 

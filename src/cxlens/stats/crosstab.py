@@ -76,7 +76,10 @@ def cramers_v_interval(chi2: float, n: int, dof: int, k: int, alpha: float = 0.0
 
     def bound(target: float) -> float:
         # F(chi2; dof, λ) falls with λ; λ = 0 if even the central distribution is below target
-        f = lambda lam: stats.ncx2.cdf(chi2, dof, lam) - target if lam > 0 else stats.chi2.cdf(chi2, dof) - target  # noqa: E731
+        def f(lam: float) -> float:
+            cdf = stats.ncx2.cdf(chi2, dof, lam) if lam > 0 else stats.chi2.cdf(chi2, dof)
+            return float(cdf - target)
+
         if f(0.0) <= 0:
             return 0.0
         hi = max(chi2, 1.0)

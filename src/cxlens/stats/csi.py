@@ -257,7 +257,10 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         raw = dict(mapping)
     if not isinstance(raw, Mapping):
         raise ValueError("a CSI mapping must be a mapping of constructs to question codes")
-    constructs = raw.get("constructs", None if "constructs" in raw else {k: v for k, v in raw.items() if k not in ("template", "scheme", "modes")})
+    if "constructs" in raw:
+        constructs = raw["constructs"]
+    else:  # the short form: the mapping itself is {construct: [questions]}
+        constructs = {k: v for k, v in raw.items() if k not in ("template", "scheme", "modes")}
     if not isinstance(constructs, Mapping) or not constructs:
         raise ValueError("the mapping has no constructs: give `constructs: {CONSTRUCT: [question, ...]}`")
     clean: dict[str, list[str]] = {}
@@ -272,7 +275,9 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     return {"constructs": clean, "modes": dict(modes), "template": raw.get("template"), "scheme": raw.get("scheme")}
 
 
-def _model(tpl: CSITemplate, mapping: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str], list[tuple[str, str]]]:
+def _model(
+    tpl: CSITemplate, mapping: dict[str, Any]
+) -> tuple[dict[str, list[str]], dict[str, str], list[tuple[str, str]]]:
     if mapping.get("template") and _template(mapping["template"]).code != tpl.code:
         raise ValueError(f"the mapping is for {mapping['template']!r}, not {tpl.code!r}")
     blocks: dict[str, list[str]] = {}
@@ -282,7 +287,9 @@ def _model(tpl: CSITemplate, mapping: dict[str, Any]) -> tuple[dict[str, list[st
             raise ValueError(f"construct {code} is mapped twice")
         blocks[code] = items
     if tpl.satisfaction not in blocks:
-        raise ValueError(f"the mapping must measure satisfaction ({tpl.satisfaction}): it is the index the model explains")
+        raise ValueError(
+            f"the mapping must measure satisfaction ({tpl.satisfaction}): it is the index the model explains"
+        )
     modes = {tpl.construct(k).code: str(v).upper() for k, v in mapping.get("modes", {}).items()}
     paths = [(s, t) for s, t in tpl.paths if s in blocks and t in blocks]
     order = [c.code for c in tpl.constructs if c.code in blocks]
@@ -317,12 +324,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         for k, v in row.items():
             if isinstance(v, pd.Timestamp):
                 row[k] = v.isoformat()
-    return rows
+    return [dict(r) for r in rows]
 
 
-def _scales(items: list[str], scales: Mapping[str, tuple[float, float]] | tuple[float, float] | None) -> dict[str, tuple[float, float]]:
+def _scales(
+    items: list[str], scales: Mapping[str, tuple[float, float]] | tuple[float, float] | None
+) -> dict[str, tuple[float, float]]:
     if scales is None:
-        raise ValueError("give scales= (item → (min, max), or one (min, max) for all items): the index needs scale ends")
+        raise ValueError(
+            "give scales= (item → (min, max), or one (min, max) for all items): the index needs scale ends"
+        )
     if isinstance(scales, tuple):
         return dict.fromkeys(items, (float(scales[0]), float(scales[1])))
     missing = [i for i in items if i not in scales or not np.isfinite(scales[i]).all()]

@@ -161,7 +161,8 @@ _QUESTION_COLUMNS = (
 
 
 def _num(value: Any) -> float:
-    return float(value) if value is not None and pd.notna(value) else float("nan")
+    """A stored REAL (single precision on DuckDB) as the decimal that was declared: 0.6, not 0.6000000238."""
+    return float(f"{float(value):.7g}") if value is not None and pd.notna(value) else float("nan")
 
 
 def _label(texts: pd.DataFrame | None, qid: int, lang: str) -> str | None:
@@ -402,7 +403,8 @@ def dimension_scores(frame: pd.DataFrame, questions: pd.DataFrame, *, min_items:
     -------
     pandas.DataFrame
         A copy of ``frame`` with the dimension columns appended, in the order the dimensions first appear.
-        A dimension whose code clashes with an existing column is named ``dim_<code>``.
+        A dimension whose code clashes with an existing column is named ``dim_<code>``; ``attrs["dimensions"]``
+        maps each dimension code to its column.
 
     Notes
     -----
@@ -410,6 +412,7 @@ def dimension_scores(frame: pd.DataFrame, questions: pd.DataFrame, *, min_items:
     on the item scale (1–5 for Likert items), which keeps importance–performance charts readable.
     """
     out = frame.copy()
+    columns: dict[str, str] = {}
     numeric = questions[questions["type"].isin(NUMERIC_TYPES) & questions["dimension"].notna()]
     for dim, items in numeric.groupby("dimension", sort=False):
         cols = [c for c in items["columns"].map(lambda cs: cs[0]) if c in out.columns]
@@ -418,7 +421,10 @@ def dimension_scores(frame: pd.DataFrame, questions: pd.DataFrame, *, min_items:
         block = out[cols]
         score = block.mean(axis=1, skipna=True)
         score[block.notna().sum(axis=1) < min_items] = np.nan
-        out[f"dim_{dim}" if dim in out.columns else str(dim)] = score.astype("float64")
+        name = f"dim_{dim}" if dim in out.columns else str(dim)
+        out[name] = score.astype("float64")
+        columns[str(dim)] = name
+    out.attrs["dimensions"] = columns
     return out
 
 

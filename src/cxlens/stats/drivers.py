@@ -185,12 +185,12 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
     values, vectors = np.linalg.eigh(c[:p, :p])
     lam = vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
     beta = np.linalg.solve(lam, c[:p, p])
-    return (lam**2) @ (beta**2)
+    return np.asarray((lam**2) @ (beta**2), dtype=np.float64)
 
 
 def _as_correlation(c: np.ndarray) -> np.ndarray:
     d = np.sqrt(np.diag(c))
-    return c / np.outer(d, d)
+    return np.asarray(c / np.outer(d, d), dtype=np.float64)
 
 
 # -- from data --------------------------------------------------------------------------------------------
@@ -224,13 +224,16 @@ def _cov(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z.T @ z / (len(x) - 1), mean
 
 
-def _check_design(cov: np.ndarray, names: list[str], n: int, dv: str) -> None:
-    p = len(names)
+def _check_rows(n: int, p: int) -> None:
     if n < p + 2:
         raise ValueError(
             f"too few complete rows: {n} for {p} drivers; a key-driver analysis needs at least p + 2 = {p + 2} "
             "(and, to be stable, many more: 10–20 per driver)"
         )
+
+
+def _check_design(cov: np.ndarray, names: list[str], dv: str) -> None:
+    p = len(names)
     sd = np.sqrt(np.clip(np.diag(cov), 0, None))
     scale = np.maximum(np.abs(np.diag(cov)), 1e-300)
     constant = [name for name, s, v in zip([*names, dv], sd, scale, strict=True) if s == 0 or s**2 < 1e-12 * v]
@@ -321,8 +324,9 @@ def key_drivers(
         raise ValueError(f"importance must be 'lmg' or 'rel_weight', not {importance!r}")
     check_columns(data, dv, *names, weights)
     x, w, n = _matrix(data, dv, names, weights)
+    _check_rows(n, len(names))
     cov, means = _cov(x, w)
-    _check_design(cov, names, n, dv)
+    _check_design(cov, names, dv)
     table, r2 = _table(cov, names, means, n)
     if n_boot:
         table = _bootstrap(table, x, w, names, n_boot, alpha, random_state)
@@ -507,10 +511,14 @@ def drivers(
     if outcome not in set(numeric["code"]):
         raise ValueError(f"the outcome {outcome!r} of survey {code!r} is not numeric")
     frame = survey_frame(workspace, code, dimensions=True, start=start, end=end)
-    dims = [d for d in dict.fromkeys(numeric["dimension"].dropna()) if d in frame.columns]
+    dims = list(frame.attrs.get("dimensions", {}).values())
     if drivers is None:
         source = "dimensions" if dims else "questions"
         chosen = dims or [c for c in numeric["columns"].map(lambda cs: cs[0]) if c != outcome]
+        if not chosen:
+            raise ValueError(
+                f"survey {code!r} has no dimensions and no numeric question besides {outcome!r}: nothing can drive it"
+            )
     else:
         source = "given"
         chosen = list(drivers)

@@ -57,7 +57,7 @@ def parallel_analysis(
     rng = np.random.default_rng(seed)
     sims = np.empty((n_iter, p))
     for i in range(n_iter):
-        sims[i] = _eig(np.corrcoef(rng.standard_normal((n, p)), rowvar=False))[0]
+        sims[i] = _eig(np.asarray(np.corrcoef(rng.standard_normal((n, p)), rowvar=False)))[0]
     q = np.quantile(sims, quantile, axis=0)
     above = obs > q
     retain = np.cumprod(above).astype(bool)  # leading run only
@@ -201,7 +201,7 @@ class FactorAnalysisFitter:
         def loadings(psi: np.ndarray) -> np.ndarray:
             s = 1 / np.sqrt(psi)
             values, vectors = _eig(R * np.outer(s, s))
-            return (vectors[:, :k] * np.sqrt(np.clip(values[:k] - 1, 0, None))) / s[:, None]
+            return np.asarray((vectors[:, :k] * np.sqrt(np.clip(values[:k] - 1, 0, None))) / s[:, None])
 
         def objective(psi: np.ndarray) -> float:
             s = 1 / np.sqrt(psi)
@@ -211,7 +211,7 @@ class FactorAnalysisFitter:
         def gradient(psi: np.ndarray) -> np.ndarray:
             L = loadings(psi)
             g = L @ L.T + np.diag(psi) - R
-            return np.diag(g) / psi**2
+            return np.asarray(np.diag(g) / psi**2)
 
         start = (1 - 0.5 * k / len(R)) / np.diag(np.linalg.inv(R))
         res = optimize.minimize(
@@ -251,7 +251,12 @@ class FactorAnalysisFitter:
         self.heywood_ = [i for i in names if h2[i] >= 1 - 1e-9]
         ssl = (L**2).sum(axis=0)
         self.variance_ = pd.DataFrame(
-            {"factor": cols, "ss_loadings": ssl, "proportion": ssl / len(names), "cumulative": np.cumsum(ssl) / len(names)}
+            {
+                "factor": cols,
+                "ss_loadings": ssl,
+                "proportion": ssl / len(names),
+                "cumulative": np.cumsum(ssl) / len(names),
+            }
         )
         self.fit_test_ = None
         p = len(names)
@@ -336,8 +341,10 @@ def efa(
     ``rotation``, ``converged``, ``dimensions_hold`` (bool or None), ``fit_test``, ``heywood``, and the
     fitted ``model``.
     """
-    cols = list(items) if items is not None else (
-        [i for its in dimensions.values() for i in its] if dimensions else list(data.columns)
+    cols = (
+        list(items)
+        if items is not None
+        else ([i for its in dimensions.values() for i in its] if dimensions else list(data.columns))
     )
     frame = data[cols]
     k = n_factors if n_factors is not None else (len(dimensions) if dimensions else None)

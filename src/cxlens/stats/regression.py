@@ -248,7 +248,7 @@ def _sandwich(x: np.ndarray, y: np.ndarray, p: np.ndarray, cov_type: str) -> np.
     scale = {"HC0": np.ones(n), "HC1": np.full(n, n / (n - k)), "HC2": 1 / (1 - h), "HC3": 1 / (1 - h) ** 2}[cov_type]
     scores = x * (y - p)[:, None]
     meat = scores.T @ (scores * scale[:, None])
-    return bread @ meat @ bread
+    return np.asarray(bread @ meat @ bread, dtype=np.float64)
 
 
 def logit(

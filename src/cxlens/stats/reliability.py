@@ -254,13 +254,17 @@ def kmo(data: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:
     per = r2.sum(axis=1) / (r2.sum(axis=1) + p2.sum(axis=1))
     overall = r2.sum() / (r2.sum() + p2.sum())
     values = [*per, overall]
-    return pd.DataFrame(
-        {"item": [*names, "(all items)"], "kmo": values, "label": [_kaiser(v) for v in values], "n": n}
-    )
+    return pd.DataFrame({"item": [*names, "(all items)"], "kmo": values, "label": [_kaiser(v) for v in values], "n": n})
 
 
 def _kaiser(v: float) -> str:
-    for bound, name in ((0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable")):
+    for bound, name in (
+        (0.9, "marvelous"),
+        (0.8, "meritorious"),
+        (0.7, "middling"),
+        (0.6, "mediocre"),
+        (0.5, "miserable"),
+    ):
         if v >= bound:
             return name
     return "unacceptable"
@@ -314,7 +318,7 @@ def response_rate(
     """
     if invited <= 0:
         raise ValueError(f"the denominator ({basis}) must be positive, got {invited}")
-    if not 0 <= responded:
+    if not responded >= 0:
         raise ValueError(f"responded must be ≥ 0, got {responded}")
     warnings = []
     if responded > invited:

@@ -62,7 +62,9 @@ class _Spec:
     D: np.ndarray  # D[i, j] = 1 when construct i → construct j
 
 
-def _spec(paths: Sequence[tuple[str, str]], blocks: Mapping[str, Sequence[str]], modes: Mapping[str, str] | None) -> _Spec:
+def _spec(
+    paths: Sequence[tuple[str, str]], blocks: Mapping[str, Sequence[str]], modes: Mapping[str, str] | None
+) -> _Spec:
     if not blocks:
         raise ValueError("blocks is empty: give each construct the list of its items")
     constructs = list(blocks)
@@ -72,10 +74,13 @@ def _spec(paths: Sequence[tuple[str, str]], blocks: Mapping[str, Sequence[str]],
             raise ValueError(f"construct {c!r} has no items")
         for it in items:
             if it in seen:
-                raise ValueError(f"item {it!r} is in two blocks ({seen[it]!r} and {c!r}); each item measures one construct")
+                raise ValueError(
+                    f"item {it!r} is in two blocks ({seen[it]!r} and {c!r}); each item measures one construct"
+                )
             seen[it] = c
     index = {c: i for i, c in enumerate(constructs)}
     D = np.zeros((len(constructs), len(constructs)))
+    paths = list(dict.fromkeys((str(s), str(t)) for s, t in paths))  # a path given twice is one path
     for source, target in paths:
         for c in (source, target):
             if c not in index:
@@ -88,7 +93,7 @@ def _spec(paths: Sequence[tuple[str, str]], blocks: Mapping[str, Sequence[str]],
     lonely = [c for c in constructs if not (D[index[c]].any() or D[:, index[c]].any())]
     if lonely:
         raise ValueError(f"construct(s) {', '.join(lonely)} are in no path; every construct needs at least one")
-    modes = dict(modes or {})
+    modes = {c: str(m).upper() for c, m in (modes or {}).items()}
     bad = {c: m for c, m in modes.items() if c not in index or m not in ("A", "B")}
     if bad:
         raise ValueError(f"modes must map constructs to 'A' (reflective) or 'B' (formative): {bad}")
@@ -97,10 +102,9 @@ def _spec(paths: Sequence[tuple[str, str]], blocks: Mapping[str, Sequence[str]],
 
 
 def _cyclic(D: np.ndarray) -> bool:
-    remaining = D.copy()
     alive = np.ones(len(D), dtype=bool)
-    while alive.any():
-        sources = alive & ~(remaining[:, :] * alive[:, None]).any(axis=0)
+    while alive.any():  # peel off constructs with no incoming path from the remaining ones
+        sources = alive & ~(D * alive[:, None]).any(axis=0)
         if not sources.any():
             return True
         alive &= ~sources
@@ -112,7 +116,7 @@ def _standardise(X: np.ndarray, names: Sequence[str]) -> np.ndarray:
     zero = [n for n, s in zip(names, sd, strict=True) if not s > 0]
     if zero:
         raise ValueError(f"item(s) {', '.join(zero)} are constant (standard deviation 0): they cannot measure anything")
-    return (X - X.mean(axis=0)) / sd
+    return np.asarray((X - X.mean(axis=0)) / sd, dtype=float)
 
 
 class _Engine:
@@ -141,9 +145,9 @@ class _Engine:
     def _inner(self, Y: np.ndarray) -> np.ndarray:
         C = np.corrcoef(Y, rowvar=False)
         if self.scheme == "centroid":
-            return np.sign(C) * self.adj
+            return np.asarray(np.sign(C) * self.adj, dtype=float)
         if self.scheme == "factorial":
-            return C * self.adj
+            return np.asarray(C * self.adj, dtype=float)
         D = self.spec.D
         E = np.zeros_like(C)  # E[i, j]: the weight of Y_i in the inner estimate of construct j
         for j in range(len(D)):
@@ -152,7 +156,7 @@ class _Engine:
                 E[pred, j] = np.linalg.solve(C[np.ix_(pred, pred)], C[pred, j])
             succ = np.flatnonzero(D[j])
             E[succ, j] = C[succ, j]
-        return E
+        return np.asarray(E, dtype=float)
 
     def weights(self, X: np.ndarray, W0: np.ndarray | None = None) -> tuple[np.ndarray, int, bool]:
         n = len(X)
@@ -219,16 +223,36 @@ class PLSPMFitter:
         Bootstrap resamples (0 = none), the random seed and the interval's coverage.
     missing : {"listwise", "mean"}
         Drop rows with any missing item, or replace a missing answer by the item's mean (SmartPLS's
-        "mean replacement"). The number of rows used is ``n_``.
+        "mean replacement"). The number of rows used is ``n_``; at least max(10, 3 × constructs) are needed.
 
     Attributes
     ----------
     outer_weights_, outer_loadings_ : DataFrame (construct, item, estimate[, se, ci_low, ci_high])
     path_coefficients_, total_effects_ : DataFrame (source, target, estimate[, se, t, p_val, ci_low, ci_high])
     r2_ : DataFrame (construct, r2, r2_adj, n_predictors)
-    quality_ : DataFrame (construct, mode, n_items, ave, composite_reliability, cronbach_alpha)
+    quality_ : DataFrame (construct, mode, n_items, ave, composite_reliability, rho_a, cronbach_alpha, eig_1st,
+        eig_2nd, redundancy)
+        Per block: AVE (= the block's mean communality λ²), Dillon–Goldstein's ρ, Dijkstra–Henseler's ρ_A
+        (``(wᵀw)² · wᵀ(S − diag S)w / wᵀ(wwᵀ − diag wwᵀ)w``; 2015, MIS Quarterly 39(2)), standardised α and the first
+        two eigenvalues of the items' correlation matrix (unidimensionality: one eigenvalue above 1), and for an
+        endogenous construct the mean redundancy ``AVE × R²``.
+    discriminant_ : DataFrame (construct_a, construct_b, correlation, htmt, fornell_larcker)
+        Discriminant validity per pair of constructs: their score correlation, the heterotrait–monotrait ratio
+        (mean |r| between the two blocks' items over the geometric mean of the mean |r| within each block;
+        Henseler, Ringle & Sarstedt 2015, JAMS 43; NaN when a block has one item; > 0.85 is the usual warning)
+        and whether the squared correlation stays below both AVEs (Fornell & Larcker 1981).
+    gof_ : float
+        Tenenhaus et al.'s (2005, §4) goodness of fit ``√(mean communality × mean R²)``, the communality averaged
+        over the items of blocks with more than one item.
     scores_ : DataFrame of standardised construct scores (one column per construct, rows as used)
     n_, n_iter_, converged_ :
+        Rows used, iterations, and whether the weights converged.
+
+    Notes
+    -----
+    Bootstrap resamples start from the full-sample weights and are not sign-corrected (Mode A blocks whose
+    items all correlate positively keep their orientation); a resample that fails (a constant item, no
+    convergence) is skipped and counted in ``n_boot_failed_``.
 
     Examples
     --------
@@ -239,7 +263,7 @@ class PLSPMFitter:
     >>> df = pd.DataFrame(X, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
     >>> m = PLSPMFitter([("A", "B")], {"A": ["a1", "a2", "a3"], "B": ["b1", "b2", "b3"]}).fit(df)
     >>> round(float(m.path_coefficients_.estimate.iloc[0]), 2)
-    0.59
+    0.61
     """
 
     def __init__(
@@ -308,6 +332,7 @@ class PLSPMFitter:
         self.item_mean_ = pd.Series(raw.mean(axis=0), index=spec.items)
         self.item_sd_ = pd.Series(raw.std(axis=0, ddof=1), index=spec.items)
         self.scores_ = pd.DataFrame(est["Y"], index=index, columns=spec.constructs)
+        self.n_boot_failed_ = 0
         boot = self._bootstrap(eng, X, W) if self.n_boot else None
         self._tables(spec, est, boot)
         return self
@@ -356,9 +381,10 @@ class PLSPMFitter:
         col = {it: i for i, it in enumerate(spec.items)}
         cells = [(col[it], j) for j, c in enumerate(spec.constructs) for it in spec.blocks[c]]
         labels = {"construct": [spec.constructs[j] for _, j in cells], "item": [spec.items[i] for i, _ in cells]}
-        for attr, key in (("outer_weights_", "W"), ("outer_loadings_", "L")):
-            vals = [float(est[key][i, j]) for i, j in cells]
-            setattr(self, attr, pd.DataFrame({**labels, "estimate": vals, **inference(key, cells, vals)}))
+        w_vals = [float(est["W"][i, j]) for i, j in cells]
+        self.outer_weights_ = pd.DataFrame({**labels, "estimate": w_vals, **inference("W", cells, w_vals)})
+        l_vals = [float(est["L"][i, j]) for i, j in cells]
+        self.outer_loadings_ = pd.DataFrame({**labels, "estimate": l_vals, **inference("L", cells, l_vals)})
         ix = {c: j for j, c in enumerate(spec.constructs)}
         direct = [(ix[s], ix[t]) for s, t in spec.paths]
         vals = [float(est["B"][i, j]) for i, j in direct]
@@ -366,7 +392,9 @@ class PLSPMFitter:
             {"source": [s for s, _ in spec.paths], "target": [t for _, t in spec.paths], "estimate": vals}
             | inference("B", direct, vals)
         )
-        reach = [(i, j) for i in range(len(ix)) for j in range(len(ix)) if abs(est["T"][i, j]) > 1e-12 or (i, j) in direct]
+        reach = [
+            (i, j) for i in range(len(ix)) for j in range(len(ix)) if abs(est["T"][i, j]) > 1e-12 or (i, j) in direct
+        ]
         vals = [float(est["T"][i, j]) for i, j in reach]
         self.total_effects_ = pd.DataFrame(
             {"source": [spec.constructs[i] for i, _ in reach], "target": [spec.constructs[j] for _, j in reach]}
@@ -388,6 +416,9 @@ class PLSPMFitter:
             self.r2_["ci_low"] = np.quantile(boot["r2"][:, endo], lo_q, axis=0)
             self.r2_["ci_high"] = np.quantile(boot["r2"][:, endo], hi_q, axis=0)
         self.quality_ = self._quality(spec, est)
+        self.discriminant_ = self._discriminant(spec)
+        multi = self.outer_loadings_[self.outer_loadings_.groupby("construct").item.transform("size") > 1]
+        self.gof_ = float(np.sqrt(np.mean(multi.estimate**2) * self.r2_.r2.mean())) if len(multi) else np.nan
 
     def _quality(self, spec: _Spec, est: dict[str, np.ndarray]) -> pd.DataFrame:
         from cxlens.stats.reliability import _alpha_from_cov
@@ -399,6 +430,13 @@ class PLSPMFitter:
             s = lam.sum()
             cr = s**2 / (s**2 + (1 - lam**2).sum())
             R = self._R[np.ix_(ix, ix)]
+            eig = np.sort(np.linalg.eigvalsh(R))[::-1]
+            w = est["W"][ix, j]
+            ww = np.outer(w, w)
+            rho_a = 1.0
+            if len(ix) > 1:
+                rho_a = (w @ w) ** 2 * (w @ (R - np.diag(np.diag(R))) @ w) / (w @ (ww - np.diag(np.diag(ww))) @ w)
+            r2 = float(est["r2"][j]) if np.isfinite(est["r2"][j]) else np.nan
             rows.append(
                 {
                     "construct": c,
@@ -406,9 +444,40 @@ class PLSPMFitter:
                     "n_items": len(ix),
                     "ave": float(np.mean(lam**2)),
                     "composite_reliability": float(cr),
+                    "rho_a": float(rho_a),
                     "cronbach_alpha": float(_alpha_from_cov(R)) if len(ix) > 1 else np.nan,
+                    "eig_1st": float(eig[0]),
+                    "eig_2nd": float(eig[1]) if len(eig) > 1 else np.nan,
+                    "redundancy": float(np.mean(lam**2)) * r2,
                 }
             )
+        return pd.DataFrame(rows)
+
+    def _discriminant(self, spec: _Spec) -> pd.DataFrame:
+        C = self.scores_.corr().to_numpy()
+        ave = self.quality_.set_index("construct")["ave"]
+        R, items = np.abs(self._R), spec.items
+        ix = {c: [items.index(i) for i in spec.blocks[c]] for c in spec.constructs}
+
+        def mono(c: str) -> float:
+            block = R[np.ix_(ix[c], ix[c])]
+            k = len(ix[c])
+            return float((block.sum() - k) / (k * (k - 1))) if k > 1 else np.nan
+
+        rows = []
+        for a in range(len(spec.constructs)):
+            for b in range(a + 1, len(spec.constructs)):
+                ca, cb = spec.constructs[a], spec.constructs[b]
+                hetero = float(R[np.ix_(ix[ca], ix[cb])].mean())
+                rows.append(
+                    {
+                        "construct_a": ca,
+                        "construct_b": cb,
+                        "correlation": float(C[a, b]),
+                        "htmt": hetero / np.sqrt(mono(ca) * mono(cb)),
+                        "fornell_larcker": bool(C[a, b] ** 2 < min(ave[ca], ave[cb])),
+                    }
+                )
         return pd.DataFrame(rows)
 
     # -------------------------------------------------------------------------------------------- output
@@ -421,10 +490,19 @@ class PLSPMFitter:
             "n": self.n_,
             "iterations": self.n_iter_,
             "converged": self.converged_,
+            "gof": self.gof_,
             "n_boot": self.n_boot,
             "tables": {
                 name: getattr(self, name + "_").to_dict(orient="records")
-                for name in ("path_coefficients", "total_effects", "r2", "outer_weights", "outer_loadings", "quality")
+                for name in (
+                    "path_coefficients",
+                    "total_effects",
+                    "r2",
+                    "outer_weights",
+                    "outer_loadings",
+                    "quality",
+                    "discriminant",
+                )
             },
         }
 

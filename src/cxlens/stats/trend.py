@@ -13,7 +13,9 @@ ordinary period-to-period variation explain, and where a series shifted level fo
   sampling standard error ``se_t`` (the metric's ``se``, or (ci_high − ci_low)/(2·1.96)) plus the series'
   process variance ``σ²_proc ≥ 0``, the variation sampling does not explain, estimated robustly as the
   solution of ``median_t(r_t² / (σ²_proc + se_t²)) = 0.4549`` (the median of χ²₁), or 0 when even
-  ``σ²_proc = 0`` gives a smaller median. ``z_t = r_t / √(σ²_proc + se_t²)``, a robust z-score that respects each point's n.
+  ``σ²_proc = 0`` gives a smaller median. Without standard errors this is the squared MAD scale
+  ``(median|r| / 0.6745)²`` of the usual robust z-score; with them, noisy points count for less.
+  ``z_t = r_t / √(σ²_proc + se_t²)`` is then a robust z-score that respects each point's n.
 * **flag.** Two-sided ``p_val = 2·Φ(−|z|)``; a point is flagged when ``p_val < alpha`` (default 0.01) and it rests
   on at least ``min_n`` observations. ``direction`` says whether it is a dip or a spike.
 
@@ -173,11 +175,24 @@ def detect_anomalies(
     data["__time"] = pd.to_datetime(data[time])
     data = data[data[value].notna()]
     parts = []
-    for key, frame in data.groupby(keys, sort=True, dropna=False) if keys else [((), data)]:
+    for _, frame in data.groupby(keys, sort=True, dropna=False) if keys else [((), data)]:
         frame = frame.sort_values("__time").reset_index(drop=True)
         parts.append(_score(frame, value, method, period, window, alpha, min_n, min_points))
-        del key
-    columns = [*keys, time, value, "n", "se", "expected", "residual", "scale", "z", "p_val", "flag", "direction", "method"]
+    columns = [
+        *keys,
+        time,
+        value,
+        "n",
+        "se",
+        "expected",
+        "residual",
+        "scale",
+        "z",
+        "p_val",
+        "flag",
+        "direction",
+        "method",
+    ]
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)
@@ -185,7 +200,13 @@ def detect_anomalies(
 
 
 def _score(
-    frame: pd.DataFrame, value: str, method: str, period: int | None, window: int, alpha: float, min_n: int,
+    frame: pd.DataFrame,
+    value: str,
+    method: str,
+    period: int | None,
+    window: int,
+    alpha: float,
+    min_n: int,
     min_points: int,
 ) -> pd.DataFrame:
     se = _se(frame, value)
@@ -238,7 +259,7 @@ def _process_variance(resid: np.ndarray, se: np.ndarray) -> float:
             lo = mid
         else:
             hi = mid
-    return (lo + hi) / 2
+    return float((lo + hi) / 2)
 
 
 def _cusum(y: np.ndarray, w: np.ndarray) -> tuple[float, int]:
@@ -334,8 +355,6 @@ def anomalies(
     from cxlens.metrics import compute
 
     series = compute(source, metric, by=list(by), every=every, **options)
-    out = detect_anomalies(
-        series, by=list(by), method=method, period=_SEASON.get(every), alpha=alpha, min_n=min_n
-    )
+    out = detect_anomalies(series, by=list(by), method=method, period=_SEASON.get(every), alpha=alpha, min_n=min_n)
     out.insert(0, "metric", metric)
     return out

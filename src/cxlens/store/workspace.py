@@ -58,6 +58,9 @@ WORKSPACE_SETTINGS: dict[str, Any] = {
     "mask_pii": False,
     # columns (by name in the source file) whose whole value is replaced by a stable pseudonym when masking
     "pii_columns": [],
+    # the working calendar of business-hours metrics: timezone, days, hours, holidays, workdays
+    # (cxlens.metrics.calendar.BusinessCalendar.from_settings; empty = Mon–Fri 09:00–18:00 UTC)
+    "business_hours": {},
 }
 
 

@@ -224,6 +224,44 @@ def _question_extras(
     return help_text, anchors, conds
 
 
+def _numbers(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A copy whose scales, weights and scores are floats; names the field that is not a number."""
+    out = dict(data)
+    dims = []
+    for d in data.get("dimensions") or []:
+        if not isinstance(d, Mapping) or not d.get("code"):
+            raise ConfigurationError(f"{where}: each dimension needs a `code`")
+        dim = dict(d)
+        if d.get("weight") is not None:
+            dim["weight"] = _number(d["weight"], f"{where} dimension {d.get('code')!r} weight")
+        dims.append(dim)
+    questions = []
+    for q in data.get("questions") or []:
+        if not isinstance(q, Mapping):
+            raise ConfigurationError(f"{where}: each question must be a mapping with a `code` and a `type`")
+        at, item = f"{where} question {q.get('code')!r}", dict(q)
+        scale = q.get("scale")
+        if scale is not None:
+            if not isinstance(scale, list | tuple) or len(scale) != 2:
+                raise ConfigurationError(f"{at}: scale must be [min, max]")
+            item["scale"] = [_number(x, f"{at} scale") for x in scale]
+        if q.get("weight") is not None:
+            item["weight"] = _number(q["weight"], f"{at} weight")
+        choices = []
+        for c in q.get("choices") or []:
+            if not isinstance(c, Mapping) or not c.get("code"):
+                raise ConfigurationError(f"{at}: each choice needs a `code`")
+            choice = dict(c)
+            if c.get("score") is not None:
+                choice["score"] = _number(c["score"], f"{at} choice {c['code']!r} score")
+            choices.append(choice)
+        if choices:
+            item["choices"] = choices
+        questions.append(item)
+    out["dimensions"], out["questions"] = dims, questions
+    return out
+
+
 def parse_form(data: Mapping[str, Any], where: str = "survey") -> FormDef:
     """Validate a survey definition (a parsed YAML or JSON mapping) for the builder and the public form.
 
@@ -237,6 +275,7 @@ def parse_form(data: Mapping[str, Any], where: str = "survey") -> FormDef:
     """
     if not isinstance(data, Mapping):
         raise ConfigurationError(f"{where}: a survey definition must be a mapping")
+    data = _numbers(data, where)
     survey = parse_survey(data, where)
     raws = list(data.get("questions") or [])
     help_texts: dict[str, dict[str, str]] = {}

@@ -104,7 +104,10 @@ def _insert(conn: sa.Connection, version: Version, submission: Submission, key: 
     if rows:
         conn.execute(t.answers.insert(), [{**r, "response_id": response_id} for r in rows])
     # the derived answer_facts rows, by the same SELECT the importer uses (cxlens.ingest.facts)
-    conn.execute(sa.text(f"{facts._INSERT} {facts._SELECT} WHERE r.id = :rid"), {"rid": response_id})
+    # (the filter on both ids lets DuckDB skip every row group of answers but the last by its zone map)
+    conn.execute(
+        sa.text(f"{facts._INSERT} {facts._SELECT} WHERE a.response_id = :rid AND r.id = :rid"), {"rid": response_id}
+    )
     return response_id
 
 

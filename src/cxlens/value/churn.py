@@ -51,10 +51,12 @@ __all__ = [
     "FEATURES",
     "ChurnClassifier",
     "ChurnResult",
+    "Events",
     "calibration_table",
     "churn_features",
     "churn_labels",
     "churn_risk",
+    "cross_validated_auc",
     "load_events",
     "roc_auc_delong",
 ]
@@ -243,12 +245,46 @@ def churn_features(
     return out[list(FEATURES)]
 
 
-def churn_labels(events: Events, at: date | datetime | str, horizon_days: float, customers: pd.Index) -> pd.Series:
-    """1 where a customer has no activity at all in [``at``, ``at`` + ``horizon_days``), else 0."""
+def _lapse_starts(events: Events, gap_days: float) -> pd.DataFrame:
+    """Every activity followed by more than ``gap_days`` of silence (up to the latest record)."""
+    act = events.activity().sort_values(["customer_id", "at"], kind="stable")
+    following = act.groupby("customer_id")["at"].shift(-1).fillna(events.end)
+    return act[(following - act["at"]) > gap_days * DAY]
+
+
+def churn_labels(
+    events: Events,
+    at: date | datetime | str,
+    horizon_days: float,
+    customers: pd.Index,
+    *,
+    label: Literal["inactive", "lapse"] = "inactive",
+    gap_days: float = 90,
+) -> pd.Series:
+    """The outcome of each of ``customers`` in the period [``at``, ``at`` + ``horizon_days``).
+
+    ``label="inactive"``: 1 where the customer has no activity at all in the period, else 0.
+    ``label="lapse"``: 1 where a *lapse* — an activity followed by more than ``gap_days`` of silence —
+    begins in the period, 0 where none does, and NaN for a customer already in a lapse at ``at`` (their last
+    activity before it begins one): known only in hindsight, so for training and evaluation.
+    """
     cut = pd.Timestamp(at)
+    index = pd.Index(customers)
+    if label == "inactive":
+        activity = events.activity()
+        seen = activity[(activity["at"] >= cut) & (activity["at"] < cut + horizon_days * DAY)]["customer_id"].unique()
+        return pd.Series((~index.isin(seen)).astype("int64"), index=index, name="churned")
+    if label != "lapse":
+        raise ValueError(f"label must be 'inactive' or 'lapse', not {label!r}")
+    lapses = _lapse_starts(events, gap_days)
     activity = events.activity()
-    seen = activity[(activity["at"] >= cut) & (activity["at"] < cut + horizon_days * DAY)]["customer_id"].unique()
-    return pd.Series((~pd.Index(customers).isin(seen)).astype("int64"), index=pd.Index(customers), name="churned")
+    last_before = activity[activity["at"] < cut].groupby("customer_id")["at"].max()
+    lapsed = lapses.merge(last_before.rename("last").reset_index(), on="customer_id")
+    already = set(lapsed.loc[lapsed["at"] == lapsed["last"], "customer_id"])
+    starting = lapses[(lapses["at"] >= cut) & (lapses["at"] < cut + horizon_days * DAY)]["customer_id"].unique()
+    out = pd.Series(index.isin(starting).astype("float64"), index=index, name="churned")
+    out[index.isin(list(already))] = np.nan
+    return out
 
 
 # -- evaluation ----------------------------------------------------------------------------------------
@@ -379,7 +415,12 @@ class ChurnClassifier:
         parts += [numeric[self.with_missing_].isna().astype("float64").add_suffix("_missing")]
         for c in self.categorical_:
             text = X[c].astype("string")
-            parts.append(pd.DataFrame({f"{c}={v}": (text == v).fillna(False).astype("float64") for v in self.levels_[c][1:]}, index=X.index))
+            parts.append(
+                pd.DataFrame(
+                    {f"{c}={v}": (text == v).fillna(False).astype("float64") for v in self.levels_[c][1:]},
+                    index=X.index,
+                )
+            )
         return pd.concat(parts, axis=1)
 
     def fit(self, X: pd.DataFrame, y: Any) -> ChurnClassifier:
@@ -424,7 +465,7 @@ class ChurnClassifier:
         """P(churn) per row, shape (n,) — the probability of class 1 only."""
         if not hasattr(self, "estimator_"):
             raise ValueError("this ChurnClassifier is not fitted yet; call fit() first")
-        return 1 / (1 + np.exp(-self._logit(self._design(X))))
+        return np.asarray(1 / (1 + np.exp(-self._logit(self._design(X)))), dtype="float64")
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each feature's contribution to each row's log-odds (see the module docstring): one column per
@@ -463,6 +504,35 @@ class ChurnClassifier:
                 rows.append((key, rank, name, values.at[key, name], float(contrib[j])))
         index_name = X.index.name or "index"
         return pd.DataFrame(rows, columns=[index_name, "rank", "feature", "value", "contribution"])
+
+
+def cross_validated_auc(
+    X: pd.DataFrame,
+    y: Any,
+    *,
+    model: Literal["logistic", "gbm"] = "logistic",
+    folds: int = 5,
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Stratified k-fold cross-validation of :class:`ChurnClassifier` on a feature table (for data sets
+    without dates, such as a contract churn extract). Returns the AUC of the pooled out-of-fold predictions
+    with its DeLong interval, the per-fold AUCs (``fold_auc``), and the pooled Brier score and skill."""
+    from sklearn.model_selection import StratifiedKFold
+
+    yy = np.asarray(y).reshape(-1).astype("int64")
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2, not {folds}")
+    oof = np.empty(len(yy))
+    fold_auc = []
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    for train, test in splitter.split(np.zeros(len(yy)), yy):
+        clf = ChurnClassifier(model=model, random_state=random_state).fit(X.iloc[train], yy[train])
+        oof[test] = clf.predict_proba(X.iloc[test])
+        fold_auc.append(roc_auc_delong(yy[test], oof[test])["auc"])
+    out: dict[str, Any] = roc_auc_delong(yy, oof)
+    out |= _brier(yy, oof)
+    out |= {"model": model, "folds": folds, "fold_auc": fold_auc}
+    return out
 
 
 # -- a workspace's churn risk ---------------------------------------------------------------------------
@@ -509,9 +579,13 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and np.isnan(value) else value
 
 
-def _snapshot(ev: Events, cut: pd.Timestamp, horizon: float, active: float) -> tuple[pd.DataFrame, pd.Series]:
+def _snapshot(
+    ev: Events, cut: pd.Timestamp, horizon: float, active: float, label: Literal["inactive", "lapse"], gap: float
+) -> tuple[pd.DataFrame, pd.Series]:
     X = churn_features(ev, cut, active_days=active)
-    return X, churn_labels(ev, cut, horizon, X.index)
+    y = churn_labels(ev, cut, horizon, X.index, label=label, gap_days=gap)
+    known = y.notna().to_numpy()
+    return X[known], y[known].astype("int64")
 
 
 def churn_risk(
@@ -519,6 +593,8 @@ def churn_risk(
     *,
     horizon_days: float = 90,
     at: date | datetime | str | None = None,
+    label: Literal["inactive", "lapse"] = "inactive",
+    gap_days: float = 90,
     model: Literal["logistic", "gbm"] = "logistic",
     train_cutoffs: int = 6,
     step_days: float = 30,
@@ -527,35 +603,39 @@ def churn_risk(
 ) -> ChurnResult:
     """Train, evaluate out of time, and score a workspace's customers for churn in the next period.
 
-    The scoring cut-off is ``at`` (default: the latest record). The **test** cut-off is one horizon
-    before it, so the test outcomes are fully observed; the model is **trained** on snapshots at
-    ``train_cutoffs`` earlier cut-offs, ``step_days`` apart, the latest one horizon before the test
-    cut-off (so no training outcome overlaps the test period). The reported model is then refitted on the
-    training and test snapshots together and applied at ``at``.
+    ``label`` chooses the outcome (:func:`churn_labels`): ``"inactive"`` (no activity in the next
+    ``horizon_days``) or ``"lapse"`` (a silence of more than ``gap_days`` begins in the next
+    ``horizon_days``, among customers not already in one). An outcome is fully observed ``span`` days after
+    its cut-off (the horizon, plus the gap for lapses). The scoring cut-off is ``at`` (default: the day
+    after the latest record); the **test** cut-off is one span before it; the model is **trained** on
+    snapshots at ``train_cutoffs`` earlier cut-offs, ``step_days`` apart, the latest one span before the
+    test cut-off, so no training outcome overlaps the test period. The reported model is then refitted on
+    the training and test snapshots together and applied to the customers active at ``at``.
 
     Returns a :class:`ChurnResult`: ``evaluation`` (AUC with DeLong CI, Brier score and skill, counts, the
     cut-offs), ``calibration`` (deciles), ``scores`` (customer_id → risk, highest first), ``factors``
-    (each customer's ``top`` risk-raising factors) and ``importance`` (per feature: coefficient for the
-    logistic model, mean absolute contribution for both).
+    (each customer's ``top`` risk-raising factors) and ``importance`` (per feature: mean absolute
+    contribution, and the standardised coefficient for the logistic model).
     """
-    if horizon_days <= 0 or step_days <= 0 or active_days <= 0 or train_cutoffs < 1:
-        raise ValueError("horizon_days, step_days and active_days must be positive and train_cutoffs ≥ 1")
+    if min(horizon_days, step_days, active_days, gap_days) <= 0 or train_cutoffs < 1:
+        raise ValueError("horizon_days, gap_days, step_days and active_days must be positive; train_cutoffs ≥ 1")
     ev = where if isinstance(where, Events) else load_events(where)
     score_at = pd.Timestamp(at) if at is not None else ev.end.normalize() + DAY
-    test_at = score_at - horizon_days * DAY
-    cuts = [test_at - (horizon_days + k * step_days) * DAY for k in range(train_cutoffs)]
+    span = horizon_days + (gap_days if label == "lapse" else 0)
+    test_at = score_at - span * DAY
     start = ev.activity()["at"].min()
-    cuts = [c for c in cuts if c - active_days * DAY >= start]
+    cuts = [test_at - (span + k * step_days) * DAY for k in range(train_cutoffs)]
+    cuts = sorted(c for c in cuts if c - active_days * DAY >= start)
     if not cuts:
         raise ValueError(
             f"the data are too short for an out-of-time evaluation: they start {start:%Y-%m-%d}, and the "
-            f"first training cut-off needs {active_days:g} days of history and two horizons of "
-            f"{horizon_days:g} days before {score_at:%Y-%m-%d}"
+            f"first training cut-off needs {active_days:g} days of history and two outcome spans of "
+            f"{span:g} days before {score_at:%Y-%m-%d}"
         )
-    train = [_snapshot(ev, c, horizon_days, active_days) for c in sorted(cuts)]
+    train = [_snapshot(ev, c, horizon_days, active_days, label, gap_days) for c in cuts]
     X_train = pd.concat([x for x, _ in train], ignore_index=True)
     y_train = pd.concat([y for _, y in train], ignore_index=True)
-    X_test, y_test = _snapshot(ev, test_at, horizon_days, active_days)
+    X_test, y_test = _snapshot(ev, test_at, horizon_days, active_days, label, gap_days)
     for what, yy in (("training", y_train), ("test", y_test)):
         if yy.nunique() < 2:
             raise ValueError(f"the {what} snapshots have only one outcome ({int(yy.sum())} churned of {len(yy)})")
@@ -565,22 +645,33 @@ def churn_risk(
     evaluation |= _brier(y_test.to_numpy(), p_test)
     evaluation |= {
         "model": model,
+        "label": label,
         "horizon_days": horizon_days,
-        "train_cutoffs": [c.date().isoformat() for c in sorted(cuts)],
+        "train_cutoffs": [c.date().isoformat() for c in cuts],
         "test_cutoff": test_at.date().isoformat(),
         "score_cutoff": score_at.date().isoformat(),
         "n_train": len(y_train),
         "train_churn_rate": float(y_train.mean()),
         "test_churn_rate": float(y_test.mean()),
     }
-    final = ChurnClassifier(model=model).fit(pd.concat([X_train, X_test], ignore_index=True), pd.concat([y_train, y_test], ignore_index=True))
+    X_all, y_all = pd.concat([X_train, X_test], ignore_index=True), pd.concat([y_train, y_test], ignore_index=True)
+    final = ChurnClassifier(model=model).fit(X_all, y_all)
     X_now = churn_features(ev, score_at, active_days=active_days)
-    scores = pd.DataFrame({"risk": final.predict_proba(X_now)}, index=X_now.index).sort_values("risk", ascending=False)
+    risk = pd.DataFrame({"risk": final.predict_proba(X_now)}, index=X_now.index)
+    scores = risk.sort_values("risk", ascending=False)
     factors = final.explain(X_now.loc[scores.index], top=top)
-    contrib = final.contributions(X_now).abs().mean()
-    importance = pd.DataFrame({"feature": contrib.index, "group": [FEATURES[f][0] for f in contrib.index], "mean_abs_contribution": contrib.to_numpy()})
-    if model == "logistic":
-        coef = final.coef_
-        importance["coef"] = [float(coef.get(f, np.nan)) for f in importance["feature"]]
-    importance = importance.sort_values("mean_abs_contribution", ascending=False, ignore_index=True)
-    return ChurnResult(evaluation, calibration_table(y_test, p_test), scores, factors, importance, final)
+    return ChurnResult(evaluation, calibration_table(y_test, p_test), scores, factors, _importance(final, X_now), final)
+
+
+def _importance(model: ChurnClassifier, X: pd.DataFrame) -> pd.DataFrame:
+    contrib = model.contributions(X).abs().mean()
+    out = pd.DataFrame(
+        {
+            "feature": contrib.index,
+            "group": [FEATURES[f][0] if f in FEATURES else "" for f in contrib.index],
+            "mean_abs_contribution": contrib.to_numpy(),
+        }
+    )
+    if model.model == "logistic":
+        out["coef"] = [float(model.coef_.get(f, np.nan)) for f in out["feature"]]
+    return out.sort_values("mean_abs_contribution", ascending=False, ignore_index=True)

@@ -70,12 +70,39 @@ def _key_to_month(keys: pd.Series) -> pd.Series:
 
 def cohort_expr(an: Analytics, *, as_of: datetime | None = None, timezone: str = "UTC") -> Any:
     """Per cohort and month since first purchase: ``active`` customers, ``orders`` and ``revenue``, as one
-    Ibis expression (integer month keys ``cohort_key`` and ``month``)."""
+    Ibis expression (integer month keys ``cohort_key`` and ``month``).
+
+    On DuckDB each customer's active months are one 62-bit mask per 62 months (``bit_or`` of
+    ``1 << month``), so the costly customer × month grouping of millions of rows is never built: one pass
+    groups orders by customer (first month and masks), a second joins orders to their customer's cohort
+    and sums revenue per cohort and month, and active customers are counted from the masks. Other engines
+    (Spark has no ``bit_or`` in Ibis) group by customer and month; both give the same table."""
     offset = utc_offset_seconds(timezone)
+
+    def orders(*extra: str) -> Any:
+        o = an.table("orders")
+        if as_of is not None:
+            o = o.filter(o.ordered_at < as_of)
+        return o.select(ck=o.customer_id, m=_month_key(o.ordered_at, offset), **{c: o[c] for c in extra})
+
+    if an.engine != "duckdb":
+        return _cohorts_grouped(orders("amount"))
     o = an.table("orders")
     if as_of is not None:
         o = o.filter(o.ordered_at < as_of)
-    o = o.select(ck=o.customer_id, m=_month_key(o.ordered_at, offset), amount=o.amount)
+    low, high = an.execute(o.aggregate(low=o.ordered_at.min(), high=o.ordered_at.max())).iloc[0]
+    if pd.isna(low):
+        return _cohorts_grouped(orders("amount"))
+    keys = [_python_month_key(pd.Timestamp(t), offset) for t in (low, high)]
+    return _cohorts_masked(orders(), orders("amount"), keys[0], keys[1])
+
+
+def _python_month_key(ts: pd.Timestamp, offset: int) -> int:
+    local = ts + pd.Timedelta(seconds=offset)
+    return int(local.year) * 12 + int(local.month) - 1
+
+
+def _cohorts_grouped(o: Any) -> Any:
     cm = o.group_by(["ck", "m"]).aggregate(revenue=o.amount.sum(), orders=o.count())
     first = cm.group_by("ck").aggregate(cohort_key=cm.m.min())
     j = cm.join(first, "ck")
@@ -83,6 +110,37 @@ def cohort_expr(an: Analytics, *, as_of: datetime | None = None, timezone: str =
     return j.group_by(["cohort_key", "month"]).aggregate(
         active=j.count(), orders=j.orders.sum(), revenue=j.revenue.sum().cast("float64")
     )
+
+
+_BITS = 62
+
+
+def _cohorts_masked(o: Any, ro: Any, low: int, high: int) -> Any:
+    """The bit-mask plan: ``o`` (ck, m) and ``ro`` (ck, m, amount) are separate scans of the orders, so
+    that each aggregate reads the table directly (DuckDB then uses its perfect-hash aggregation on the
+    integer customer key) and no 20-million-row intermediate is shared. The per-customer masks are
+    materialised once (``cache``): the active customers are per-cohort sums of each bit, the revenue is a
+    join of the orders to their customer's cohort."""
+    rel = o.m - low
+    one = ibis.literal(1).cast("int64")
+    chunks = (high - low) // _BITS + 1
+    masks = {
+        f"mask{j}": (ibis.ifelse(rel // _BITS == j, one << (rel % _BITS), 0) if chunks > 1 else one << rel).bit_or()
+        for j in range(chunks)
+    }
+    f = o.group_by("ck").aggregate(cohort_key=o.m.min(), **masks).cache()
+    bits = {
+        f"b{pos}": ((f[f"mask{pos // _BITS}"] >> (pos % _BITS)) & one).sum() for pos in range(high - low + 1)
+    }
+    wide = f.group_by("cohort_key").aggregate(**bits)
+    long = wide.pivot_longer(ibis.selectors.startswith("b"), names_to="bit", values_to="active")
+    long = long.mutate(month=long.bit.substr(1).cast("int64") + low - long.cohort_key)
+    act = long.filter(long.month >= 0).select("cohort_key", "month", active=long.active.cast("int64"))
+    fo = f.select("ck", "cohort_key")
+    j = ro.join(fo, "ck")
+    j = j.mutate(month=j.m - j.cohort_key)
+    rev = j.group_by(["cohort_key", "month"]).aggregate(orders=j.count(), revenue=j.amount.sum().cast("float64"))
+    return act.join(rev, ["cohort_key", "month"]).select("cohort_key", "month", "active", "orders", "revenue")
 
 
 def cohort_matrix(

@@ -57,7 +57,9 @@ class ShiftedBetaGeometricFitter(MaximumLikelihoodFitter):
         rises = np.diff(n) > 0
         if rises.any():
             t = int(np.argmax(rises)) + 1
-            raise ValueError(f"active customers cannot increase: {n[t - 1]:g} after period {t - 1}, {n[t]:g} after period {t}")
+            raise ValueError(
+                f"active customers cannot increase: {n[t - 1]:g} after period {t - 1}, {n[t]:g} after period {t}"
+            )
         if n[-1] == n[0]:
             raise ValueError("no customer cancelled: the retention model cannot be identified")
         self.cohort_ = n.copy()
@@ -88,21 +90,23 @@ class ShiftedBetaGeometricFitter(MaximumLikelihoodFitter):
         self._check_fitted()
         alpha, beta = self.params_.to_numpy()
         tt = self._periods(t, 1)
-        return np.exp(special.betaln(alpha + 1, beta + tt - 1) - special.betaln(alpha, beta))
+        return np.asarray(
+            np.exp(special.betaln(alpha + 1, beta + tt - 1) - special.betaln(alpha, beta)), dtype="float64"
+        )
 
     def survival_function(self, t: ArrayLike) -> Array:
         """S(t): the share of the starting cohort still active after t periods (t = 0, 1, …)."""
         self._check_fitted()
         alpha, beta = self.params_.to_numpy()
         tt = self._periods(t, 0)
-        return np.exp(special.betaln(alpha, beta + tt) - special.betaln(alpha, beta))
+        return np.asarray(np.exp(special.betaln(alpha, beta + tt) - special.betaln(alpha, beta)), dtype="float64")
 
     def retention_rate(self, t: ArrayLike) -> Array:
         """r_t = (β+t−1)/(α+β+t−1): the share of those active after period t−1 who renew in period t."""
         self._check_fitted()
         alpha, beta = self.params_.to_numpy()
         tt = self._periods(t, 1)
-        return (beta + tt - 1) / (alpha + beta + tt - 1)
+        return np.asarray((beta + tt - 1) / (alpha + beta + tt - 1), dtype="float64")
 
     def derl(self, discount_rate: float, renewals: ArrayLike = 0) -> Array:
         """Discounted expected residual lifetime, in periods (counting the current one), of a customer who
@@ -110,10 +114,17 @@ class ShiftedBetaGeometricFitter(MaximumLikelihoodFitter):
         (β+n−1)/(α+β+n−1) · ₂F₁(1, β+n; α+β+n; 1/(1+d)). Multiply by the margin per period for value."""
         self._check_fitted()
         if discount_rate <= 0:
-            raise ValueError(f"discount_rate must be positive (the undiscounted lifetime can be infinite), not {discount_rate}")
+            raise ValueError(
+                f"discount_rate must be positive (the undiscounted lifetime can be infinite), not {discount_rate}"
+            )
         alpha, beta = self.params_.to_numpy()
         n = self._periods(renewals, 0) + 1
-        return (beta + n - 1) / (alpha + beta + n - 1) * special.hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + discount_rate))
+        return np.asarray(
+            (beta + n - 1)
+            / (alpha + beta + n - 1)
+            * special.hyp2f1(1, beta + n, alpha + beta + n, 1 / (1 + discount_rate)),
+            dtype="float64",
+        )
 
     def projection(self, periods: int) -> pd.DataFrame:
         """Survival and retention for periods 0…``periods``, next to the fitted cohort where observed:

@@ -4,8 +4,10 @@ Definitions (Hughes 1994, *Strategic Database Marketing*; the segment grid follo
 popularised for e-commerce, e.g. Putler's "RFM analysis for successful customer segmentation"):
 
 * **as of** — a UTC instant (exclusive): only orders placed before it count. By default the midnight
-  (UTC) after the latest order, so a customer who ordered on the last day has recency 0.
-* **recency** — whole days from the customer's last order to *as of*: ``floor((as_of − last_order_at) / 24 h)``.
+  (UTC) after the latest order.
+* **recency** — whole UTC calendar days from the day of the customer's last order to the day of *as of*
+  (integer day keys: ``⌊as_of / 1 day⌋ − ⌊last_order_at / 1 day⌋``); with the default *as of*, customers who
+  ordered on the last day have recency 1 (the usual "snapshot = last day + 1" convention).
 * **frequency** — number of orders.
 * **monetary** — total order amount (``monetary="total"``, the default) or mean order amount (``"mean"``).
 * **scores 1–5** — rank-based quintiles over the customers analysed:
@@ -176,9 +178,9 @@ def rfm_expr(
     g = o.group_by(customer_key=o.customer_id).aggregate(
         last_order_at=o.ordered_at.max(), frequency=o.count(), revenue=o.amount.sum().cast("float64")
     )
-    cutoff = int(pd.Timestamp(as_of).timestamp())
+    cutoff_day = int(pd.Timestamp(as_of).timestamp()) // _DAY
     g = g.mutate(
-        recency_days=((cutoff - g.last_order_at.epoch_seconds()) // _DAY).cast("int64"),
+        recency_days=(cutoff_day - g.last_order_at.epoch_seconds() // _DAY).cast("int64"),
         monetary=g.revenue if monetary == "total" else g.revenue / g.frequency.cast("float64"),
     )
     n = g.count()

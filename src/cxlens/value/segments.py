@@ -96,7 +96,7 @@ def latest_answers(an: Analytics, kind: str, as_of: datetime | None = None) -> A
 def _order_features(an: Analytics, as_of: datetime) -> Any:
     o = an.table("orders")
     o = o.filter(o.ordered_at < as_of)
-    cutoff = int(pd.Timestamp(as_of).timestamp())
+    day = int(pd.Timestamp(as_of).timestamp()) // 86_400
     g = o.group_by(ck=o.customer_id).aggregate(
         last=o.ordered_at.max(),
         first=o.ordered_at.min(),
@@ -109,8 +109,8 @@ def _order_features(an: Analytics, as_of: datetime) -> Any:
         "frequency",
         "monetary",
         "categories",
-        recency_days=((cutoff - g.last.epoch_seconds()) / 86400.0).floor().cast("int64"),
-        tenure_days=((cutoff - g.first.epoch_seconds()) / 86400.0).floor().cast("int64"),
+        recency_days=(day - g.last.epoch_seconds() // 86_400).cast("int64"),
+        tenure_days=(day - g.first.epoch_seconds() // 86_400).cast("int64"),
         aov=g.monetary / g.frequency.cast("float64"),
     )
 

@@ -140,11 +140,11 @@ def summary_from_transactions(
     >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
     ...                    "ordered_at": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"],
     ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
-    >>> summary_from_transactions(tx, observation_end="2024-01-29")
-                 frequency  recency    T  monetary_value
-    customer_id
-    a                    1      2.0  4.0            20.0
-    b                    0      0.0  3.0             0.0
+    >>> s = summary_from_transactions(tx, observation_end="2024-01-29")
+    >>> s.loc["a"].tolist()  # the two orders of 1 January are one transaction
+    [1.0, 2.0, 4.0, 20.0]
+    >>> s.loc["b"].tolist()
+    [0.0, 0.0, 3.0, 0.0]
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")

@@ -252,9 +252,7 @@ def delete_session(ws: Workspace, token: str) -> None:
         conn.execute(t.sessions.delete().where(t.sessions.c.token_hash == hash_token(token)))
 
 
-def create_token(
-    ws: Workspace, user_id: int, name: str, *, days: int | None = None, actor: Actor
-) -> tuple[int, str]:
+def create_token(ws: Workspace, user_id: int, name: str, *, days: int | None = None, actor: Actor) -> tuple[int, str]:
     """Create an API token for a user; returns (token id, the token), the token shown this once only."""
     if not name.strip():
         raise ValueError("a token needs a name saying what it is for")
@@ -288,14 +286,24 @@ def list_tokens(ws: Workspace) -> list[dict[str, Any]]:
     """Every API token (its prefix, never the token), newest first, with its owner's username."""
     k = t.api_tokens
     with ws.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(
-                k.c.id, k.c.name, k.c.prefix, k.c.created_at, k.c.expires_at, k.c.revoked_at, k.c.user_id,
-                t.users.c.username,
+        rows = (
+            conn.execute(
+                sa.select(
+                    k.c.id,
+                    k.c.name,
+                    k.c.prefix,
+                    k.c.created_at,
+                    k.c.expires_at,
+                    k.c.revoked_at,
+                    k.c.user_id,
+                    t.users.c.username,
+                )
+                .join(t.users, t.users.c.id == k.c.user_id)
+                .order_by(k.c.id.desc())
             )
-            .join(t.users, t.users.c.id == k.c.user_id)
-            .order_by(k.c.id.desc())
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 

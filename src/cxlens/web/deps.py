@@ -79,7 +79,9 @@ class SignInRequired(Exception):
 
 class CsrfFailed(HTTPException):
     def __init__(self) -> None:
-        super().__init__(status_code=403, detail="CSRF check failed: the form or X-CSRF-Token header is missing or stale")
+        super().__init__(
+            status_code=403, detail="CSRF check failed: the form or X-CSRF-Token header is missing or stale"
+        )
 
 
 def get_state(request: Request) -> WebState:

@@ -83,9 +83,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        errors = [
-            {"loc": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in error.errors()
-        ]
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))} for e in error.errors()]
         return _respond(request, 422, "the request is not valid", errors)
 
     @app.exception_handler(exc.InvalidRowsError)
@@ -95,6 +93,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(exc.WorkspaceLockedError)
     async def _locked(request: Request, error: exc.WorkspaceLockedError) -> Response:
         return _respond(request, 503, str(error))
+
+    # survey forms (cxlens.surveys): an unknown form or link is 404, a closed one 410, a refused invitation
+    # 403, and invalid answers 422 with one {"question", "message"} per failing question
+    @app.exception_handler(exc.SurveyNotFoundError)
+    async def _survey_missing(request: Request, error: exc.SurveyNotFoundError) -> Response:
+        return _respond(request, 404, str(error))
+
+    @app.exception_handler(exc.SurveyClosedError)
+    async def _survey_closed(request: Request, error: exc.SurveyClosedError) -> Response:
+        return _respond(request, 410, str(error))
+
+    @app.exception_handler(exc.InvitationError)
+    async def _invitation(request: Request, error: exc.InvitationError) -> Response:
+        return _respond(request, 409 if error.reason == "invitation_used" else 403, str(error))
+
+    @app.exception_handler(exc.SubmissionInvalidError)
+    async def _answers(request: Request, error: exc.SubmissionInvalidError) -> Response:
+        lang = str(getattr(request.state, "lang", "en"))
+        errors = [{"question": code, "message": text} for code, text in error.messages(lang).items()]
+        return _respond(request, 422, str(error), errors)
 
     @app.exception_handler(exc.CxlensError)
     async def _cxlens(request: Request, error: exc.CxlensError) -> Response:
@@ -106,4 +124,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LookupError)
     async def _lookup(request: Request, error: LookupError) -> Response:
+        if isinstance(error, KeyError | IndexError):  # a bug, not a missing record: let it be a 500
+            raise error
         return _respond(request, 404, str(error.args[0]) if error.args else "not found")

@@ -172,9 +172,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tokens.days": ("有效天数(留空=永久)", "valid for days (empty = no expiry)"),
     "tokens.revoke": ("吊销", "Revoke"),
     "tokens.revoked": ("已吊销", "revoked"),
-    "tokens.shown_once": (
-        "请立即复制此令牌,它只显示这一次:", "Copy this token now; it is shown only once:"
-    ),
+    "tokens.shown_once": ("请立即复制此令牌,它只显示这一次:", "Copy this token now; it is shown only once:"),
     "tokens.expires": ("到期", "expires"),
     "audit.title": ("审计日志", "Audit log"),
     "audit.at": ("时间(UTC)", "time (UTC)"),

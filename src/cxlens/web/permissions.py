@@ -29,9 +29,10 @@ covers downloads of records and the tables behind charts; viewers see aggregates
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ACTIONS", "PERMISSIONS", "PUBLIC", "ROLES", "allowed", "check_routes", "route_action"]
+__all__ = ["ACTIONS", "PERMISSIONS", "PUBLIC", "ROLES", "allowed", "check_routes", "iter_routes", "route_action"]
 
 ROLES = ("admin", "analyst", "agent", "viewer")
 #: the action of a route anyone may open, signed in or not (sign-in page, public survey forms, static files)
@@ -98,12 +99,21 @@ def route_action(route: Any) -> str | None:
     return actions.pop() if actions else None
 
 
-def check_routes(routes: list[Any], exempt: frozenset[str] = frozenset()) -> None:
-    """Raise ``RuntimeError`` naming every route (outside ``exempt`` paths) that declares no action."""
+def iter_routes(routes: list[Any]) -> Iterator[Any]:
+    """Every endpoint route, with its full path, ``methods`` and ``dependant``: FastAPI ≥ 0.16x wraps included
+    routers (``_IncludedRouter``, whose ``effective_route_contexts()`` yields them); earlier versions list
+    ``APIRoute`` objects directly. Both are handled, so no route escapes the checks."""
+    for route in routes:
+        if hasattr(route, "dependant") and hasattr(route, "path"):
+            yield route
+        elif hasattr(route, "effective_route_contexts"):
+            yield from route.effective_route_contexts()
+
+
+def check_routes(routes: list[Any]) -> None:
+    """Raise ``RuntimeError`` naming every route that declares no action."""
     missing = [
-        f"{sorted(getattr(r, 'methods', None) or [])} {r.path}"
-        for r in routes
-        if hasattr(r, "dependant") and r.path not in exempt and route_action(r) is None
+        f"{sorted(getattr(r, 'methods', None) or [])} {r.path}" for r in iter_routes(routes) if route_action(r) is None
     ]
     if missing:
         raise RuntimeError("routes without a permission (use cxlens.web.deps.require): " + "; ".join(missing))

@@ -4,7 +4,7 @@ filter forms. Only reads; every value reaches the database as a bound parameter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from cxlens.model import tables as t
 from cxlens.store import Workspace
 
-__all__ = ["LISTINGS", "Listing", "filter_options", "list_records"]
+__all__ = ["LISTINGS", "Listing", "all_records", "filter_options", "list_records", "survey_codes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +43,19 @@ LISTINGS: dict[str, Listing] = {
     "tickets": Listing(
         t.tickets,
         (
-            "id", "external_id", "customer_id", "agent_id", "team", "channel", "priority", "category",
-            "status", "created_at", "first_response_at", "resolved_at", "csat",
+            "id",
+            "external_id",
+            "customer_id",
+            "agent_id",
+            "team",
+            "channel",
+            "priority",
+            "category",
+            "status",
+            "created_at",
+            "first_response_at",
+            "resolved_at",
+            "csat",
         ),
         ("customer_id", "agent_id", "team", "channel", "priority", "category", "status", "external_id"),
         "created_at",
@@ -56,6 +67,41 @@ LISTINGS: dict[str, Listing] = {
         "collected_at",
     ),
 }
+
+
+def _query(
+    kind: str, filters: Mapping[str, str] | None, since: datetime | None, until: datetime | None
+) -> tuple[Listing, list[Any]]:
+    if kind not in LISTINGS:
+        raise ValueError(f"unknown record kind {kind!r}; kinds are {', '.join(LISTINGS)}")
+    listing = LISTINGS[kind]
+    table = listing.table
+    where: list[Any] = []
+    for column, value in (filters or {}).items():
+        if column not in listing.filters:
+            raise ValueError(f"{kind} cannot be filtered by {column!r}; filters are {', '.join(listing.filters)}")
+        target = table.c[column]
+        if isinstance(target.type, sa.Integer):
+            try:
+                where.append(target == int(value))
+            except ValueError:
+                raise ValueError(f"filter {column} needs a whole number, not {value!r}") from None
+        else:
+            where.append(target == value)
+    if since is not None:
+        where.append(table.c[listing.time] >= since)
+    if until is not None:
+        where.append(table.c[listing.time] < until)
+    return listing, where
+
+
+def _select(listing: Listing, where: list[Any]) -> Any:
+    table = listing.table
+    return (
+        sa.select(*[table.c[c] for c in listing.columns])
+        .where(*where)
+        .order_by(table.c[listing.time].desc().nulls_last(), table.c.id.desc())
+    )
 
 
 def list_records(
@@ -72,33 +118,29 @@ def list_records(
 
     ``filters`` keep rows whose column equals the value; ``since`` (inclusive) and ``until`` (exclusive)
     bound the time column. Unknown kinds or filter columns raise ``ValueError``."""
-    if kind not in LISTINGS:
-        raise ValueError(f"unknown record kind {kind!r}; kinds are {', '.join(LISTINGS)}")
-    listing = LISTINGS[kind]
     if not 1 <= limit <= 1000 or offset < 0:
         raise ValueError("limit must be 1–1000 and offset ≥ 0")
-    table = listing.table
-    where: list[Any] = []
-    for column, value in (filters or {}).items():
-        if column not in listing.filters:
-            raise ValueError(f"{kind} cannot be filtered by {column!r}; filters are {', '.join(listing.filters)}")
-        target = table.c[column]
-        where.append(target == (int(value) if isinstance(target.type, sa.Integer) else value))
-    if since is not None:
-        where.append(table.c[listing.time] >= since)
-    if until is not None:
-        where.append(table.c[listing.time] < until)
-    present = [c for c in listing.columns if c in table.c]
+    listing, where = _query(kind, filters, since, until)
     with ws.engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one())
-        rows = conn.execute(
-            sa.select(*[table.c[c] for c in present])
-            .where(*where)
-            .order_by(table.c[listing.time].desc().nulls_last(), table.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).mappings()
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(listing.table).where(*where)).scalar_one())
+        rows = conn.execute(_select(listing, where).limit(limit).offset(offset)).mappings()
         return [dict(r) for r in rows], total
+
+
+def all_records(
+    ws: Workspace,
+    kind: str,
+    *,
+    filters: Mapping[str, str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every matching ``kind`` record, newest first, streamed (for exports)."""
+    listing, where = _query(kind, filters, since, until)
+    with ws.engine.connect() as conn:
+        result = conn.execution_options(yield_per=5000).execute(_select(listing, where)).mappings()
+        for row in result:
+            yield dict(row)
 
 
 def filter_options(ws: Workspace) -> dict[str, list[str]]:
@@ -117,3 +159,9 @@ def filter_options(ws: Workspace) -> dict[str, list[str]]:
             "industry": distinct(c.industry),
             "channel": sorted(channels),
         }
+
+
+def survey_codes(ws: Workspace) -> list[str]:
+    """The codes of the stored surveys (responses are imported against one of them)."""
+    with ws.engine.connect() as conn:
+        return [str(c) for c in conn.execute(sa.select(t.surveys.c.code).order_by(t.surveys.c.code)).scalars()]

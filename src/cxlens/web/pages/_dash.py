@@ -7,6 +7,7 @@ Nothing here computes a statistic: values, n, intervals, changes and their tests
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from cxlens.metrics import PERIODS, compute, get_metric
 from cxlens.metrics.sources import DIMENSIONS
 from cxlens.store import Workspace
 
-__all__ = ["FILTER_DIMS", "Selection", "kpi", "period_label", "records", "selection", "sliced", "spec_line"]
+_log = logging.getLogger("cxlens.web")
+
+__all__ = ["FILTER_DIMS", "Selection", "kpi", "period_label", "safe_kpi", "records", "selection", "sliced", "spec_line"]
 
 #: the dimensions the filter form offers (each applies to the metrics whose source has it)
 FILTER_DIMS = ("segment", "region", "channel")
@@ -83,8 +86,16 @@ def _applicable(metric: str, sel: Selection) -> tuple[dict[str, str], list[str]]
     return used, sorted(set(sel.filters) - set(used))
 
 
-def ask(ws: Workspace, metric: str, sel: Selection, *, every: bool, by: list[str] | None = None,
-        change: bool = False, **options: Any) -> tuple[pd.DataFrame, list[str]]:
+def ask(
+    ws: Workspace,
+    metric: str,
+    sel: Selection,
+    *,
+    every: bool,
+    by: list[str] | None = None,
+    change: bool = False,
+    **options: Any,
+) -> tuple[pd.DataFrame, list[str]]:
     """``compute`` with the selection's filters that apply to ``metric``; returns the frame and the names of
     the filters that do not apply (and were left out). An empty selection gives NaN, not a warning."""
     filters, ignored = _applicable(metric, sel)
@@ -111,8 +122,8 @@ def period_label(value: Any, every: str) -> str:
     if every == "quarter":
         return f"{stamp.year}Q{stamp.quarter}"
     if every == "month":
-        return stamp.strftime("%Y-%m")
-    return stamp.strftime("%Y-%m-%d")
+        return f"{stamp.year}-{stamp.month:02d}"
+    return f"{stamp.year}-{stamp.month:02d}-{stamp.day:02d}"
 
 
 def _num(value: Any) -> float | None:
@@ -200,6 +211,36 @@ class Kpi:
     ignored: list[str]
     trend: dict[str, Any]
     rows: list[dict[str, Any]]
+    error: str | None = None
+
+
+def safe_kpi(ws: Workspace, metric: str, sel: Selection) -> Kpi:
+    """:func:`kpi`, or a card saying why it could not be computed (logged), so one failing KPI does not take
+    the whole dashboard down."""
+    try:
+        return kpi(ws, metric, sel)
+    except Exception as err:  # noqa: BLE001  (shown on the card and logged with its traceback)
+        _log.exception("KPI %s failed for %s", metric, sel)
+        m = get_metric(metric)
+        return Kpi(
+            metric,
+            m.unit,
+            m.direction,
+            None,
+            None,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            [],
+            {},
+            [],
+            error=f"{type(err).__name__}: {err}",
+        )
 
 
 def kpi(ws: Workspace, metric: str, sel: Selection) -> Kpi:

@@ -61,10 +61,11 @@ def signin(
             limiter.hit(key)
         return render(request, "signin.html", {"next": _safe_next(next), "failed": True}, status_code=401)
     limiter.reset(keys[1])
-    token = accounts.create_session(ws, user, request.client.host if request.client else None,
-                                    request.headers.get("user-agent"))
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
+    token = accounts.create_session(
+        ws, user, request.client.host if request.client else None, request.headers.get("user-agent")
+    )
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    redirect.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=accounts.SESSION_DAYS * 86400,
@@ -73,7 +74,7 @@ def signin(
         secure=state.secure_cookies,
         path="/",
     )
-    return response
+    return redirect
 
 
 @router.post("/signout")

@@ -16,7 +16,7 @@ from cxlens.web import audit
 from cxlens.web.accounts import User
 from cxlens.web.deps import Db, actor, render, require
 from cxlens.web.nav import NavItem
-from cxlens.web.pages._dash import FILTER_DIMS, Selection, ask, kpi, records, selection, sliced, spec_bars
+from cxlens.web.pages._dash import FILTER_DIMS, Selection, ask, records, safe_kpi, selection, sliced, spec_bars
 from cxlens.web.records import filter_options
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,9 @@ SLICES = ("segment", "region", "industry", "channel")
 Sel = Annotated[Selection, Depends(selection)]
 
 
-def filter_fields(request: Request, ws: Db, sel: Selection, slices: tuple[str, ...] = SLICES) -> list[dict[str, object]]:
+def filter_fields(
+    request: Request, ws: Db, sel: Selection, slices: tuple[str, ...] = SLICES
+) -> list[dict[str, object]]:
     """The filter form's fields, in the reader's language, with the workspace's values as options."""
     from cxlens.web.deps import lang_of
     from cxlens.web.i18n import translate
@@ -66,13 +68,17 @@ def filter_fields(request: Request, ws: Db, sel: Selection, slices: tuple[str, .
 def overview(request: Request, ws: Db, user: Annotated[User, require("dashboard.view")], sel: Sel) -> HTMLResponse:
     if sel.by is not None and sel.by not in SLICES:
         raise ValueError(f"the overview slices by {', '.join(SLICES)}, not {sel.by!r}")
-    cards = [kpi(ws, name, sel) for name in OVERVIEW]
+    cards = [safe_kpi(ws, name, sel) for name in OVERVIEW]
     slices = []
     if sel.by:
         for name in OVERVIEW:
-            result = sliced(ws, name, sel, sel.by)
+            try:
+                result = sliced(ws, name, sel, sel.by)
+            except ValueError as err:  # the metric's own limits (e.g. retention slices by customer fields only)
+                slices.append({"metric": name, "unsupported": True, "reason": str(err)})
+                continue
             if result is None:
-                slices.append({"metric": name, "unsupported": True})
+                slices.append({"metric": name, "unsupported": True, "reason": None})
                 continue
             frame, ignored = result
             if "period" in frame:  # a per-period metric: its latest period per slice
@@ -104,8 +110,14 @@ def metrics_csv(
 ) -> Response:
     """The numbers behind a chart: ``metric`` per period (``periods=1``) or over the range, sliced by ``by``."""
     get_metric(metric)
-    frame, _ = ask(ws, metric, sel, every=per_period or "periodic" in get_metric(metric).options,
-                   by=[sel.by] if sel.by else None, change=per_period)
+    frame, _ = ask(
+        ws,
+        metric,
+        sel,
+        every=per_period or "periodic" in get_metric(metric).options,
+        by=[sel.by] if sel.by else None,
+        change=per_period,
+    )
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     audit.record_now(ws, actor(request, user), "data.export", f"metric:{metric}", {"query": sel.query()})

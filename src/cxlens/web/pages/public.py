@@ -1,0 +1,192 @@
+"""The respondent's pages: a published survey at ``/s/SLUG`` (no sign-in), its submission and thank-you page.
+
+- The language is the framework's choice (``?lang=``, cookie, ``Accept-Language``); the form's own texts
+  fall back to the survey's default language where a translation is missing.
+- Each rendered form carries a signed submission token (``cxlens.surveys.tokens``): the response is stored
+  under its nonce, so a double click, a resubmit or a retry never stores two responses.
+- Submissions are limited per client IP (``CXLENS_SURVEY_RATE_LIMIT``, 30/min by default): more get 429
+  with a page saying when to retry.
+- Answers are checked on the server (skip logic included); a refused submission re-renders the form with
+  a message next to each question and every answer kept (422).
+- The response is committed before the thank-you page is sent (Post/Redirect/Get: 303 to ``…/thanks``).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxlens.exceptions import (
+    InvitationError,
+    SubmissionInvalidError,
+    SubmissionTokenError,
+    SurveyClosedError,
+    SurveyNotFoundError,
+)
+from cxlens.surveys import Version, issue_token, load_version, read_token, resolve_link, submit
+from cxlens.surveys.invitations import find_invitation
+from cxlens.surveys.messages import message, pick
+from cxlens.web.deps import Db, lang_of, public, render
+from cxlens.web.pages._surveyform import question_views, raw_answers, submit_limiter, token_secret
+
+router = APIRouter(include_in_schema=False)
+
+#: HTTP status of each refusal a respondent can meet
+STATUS = {
+    "not_found": 404,
+    "closed": 410,
+    "invitation_required": 403,
+    "invitation_unknown": 404,
+    "invitation_used": 409,
+}
+
+
+def _lang_url(request: Request, lang: str) -> str:
+    params = dict(request.query_params)
+    params["lang"] = "en" if lang == "zh" else "zh"
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def _message_page(
+    request: Request, title: str, text: str, status: int, *, ok: bool = False, retry: str | None = None
+) -> HTMLResponse:
+    lang = lang_of(request)
+    context = {
+        "title": title,
+        "message": text,
+        "kind": "ok" if ok else "error",
+        "other_lang_url": _lang_url(request, lang),
+        "retry_url": retry,
+        "retry_label": "返回问卷" if lang == "zh" else "Back to the survey",
+    }
+    return render(request, "public/message.html", context, status_code=status)
+
+
+def _page(request: Request, key: str, status: int) -> HTMLResponse:
+    """A refusal (closed, unknown link, invitation problems) in the respondent's language."""
+    lang = lang_of(request)
+    return _message_page(request, "提示" if lang == "zh" else "Notice", message(key, lang), status)
+
+
+def render_form(
+    request: Request,
+    version: Version,
+    *,
+    status: int = 200,
+    values: dict[str, list[str]] | None = None,
+    errors: dict[str, str] | None = None,
+    invitation: str | None = None,
+    notice: str | None = None,
+    preview: bool = False,
+    action: str | None = None,
+) -> HTMLResponse:
+    """The survey form of ``version`` with a fresh submission token (answers and messages kept when given)."""
+    lang = lang_of(request)
+    form = version.form
+    default = form.survey.default_language
+    context: dict[str, Any] = {
+        "title": pick(form.survey.title, lang, default),
+        "description": pick(form.description, lang, default) if form.description else "",
+        "views": question_views(form, lang, values, errors),
+        "errors": errors or {},
+        "token": issue_token(token_secret(request), version.id),
+        "invitation": invitation,
+        "notice": notice,
+        "preview": preview,
+        "action": action or f"/s/{version.slug}",
+        "other_lang_url": _lang_url(request, lang),
+    }
+    return render(request, "public/form.html", context, status_code=status)
+
+
+@router.get("/s/{slug}", response_class=HTMLResponse, dependencies=[public()])
+def survey_page(request: Request, ws: Db, slug: str, i: str | None = None) -> HTMLResponse:
+    """The public form. ``?i=TOKEN`` is an invitation; an invitation-only form needs one."""
+    try:
+        version = resolve_link(ws, slug)
+        if version.access == "invitation" and not i:
+            return _page(request, "invitation_required", STATUS["invitation_required"])
+        if i:
+            with ws.engine.connect() as conn:
+                row = find_invitation(conn, version.form_id, i)
+            if row.response_id is not None:
+                return _page(request, "invitation_used", STATUS["invitation_used"])
+    except SurveyNotFoundError:
+        return _page(request, "not_found", STATUS["not_found"])
+    except SurveyClosedError:
+        return _page(request, "closed", STATUS["closed"])
+    except InvitationError as e:
+        return _page(request, e.reason, STATUS[e.reason])
+    return render_form(request, version, invitation=i)
+
+
+def _throttled(request: Request) -> Response | None:
+    limiter = submit_limiter(request)
+    key = request.client.host if request.client else "-"
+    if limiter is None or limiter.hit(key):
+        return None
+    wait = math.ceil(limiter.retry_after(key)) or 1
+    lang = lang_of(request)
+    title = "提示" if lang == "zh" else "Notice"
+    response = _message_page(request, title, message("rate_limited", lang, seconds=wait), 429, retry=request.url.path)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+@router.post("/s/{slug}", dependencies=[public()])
+async def submit_page(request: Request, ws: Db, slug: str) -> Response:
+    """Check and store a submission; 303 to the thank-you page once it is committed."""
+    throttled = _throttled(request)
+    if throttled is not None:
+        return throttled
+    data = await request.form()
+    lang = lang_of(request)
+    invitation = str(data.get("_i") or "") or None
+    try:
+        current = resolve_link(ws, slug)
+    except SurveyNotFoundError:
+        return _page(request, "not_found", STATUS["not_found"])
+    except SurveyClosedError:
+        return _page(request, "closed", STATUS["closed"])
+    try:
+        token = read_token(token_secret(request), str(data.get("_token") or ""))
+        version = load_version(ws, token.version_id)
+        if version.form_id != current.form_id:
+            raise SubmissionTokenError("the submission token belongs to another survey")
+    except (SubmissionTokenError, SurveyNotFoundError):
+        _, kept = raw_answers(current.form, data)
+        notice = message("token_invalid", lang)
+        return render_form(request, current, status=422, values=kept, invitation=invitation, notice=notice)
+    raw, kept = raw_answers(version.form, data)
+    try:
+        await run_in_threadpool(
+            submit,
+            ws,
+            version,
+            raw,
+            key=token.idempotency_key,
+            channel="web",
+            language=lang,
+            started_at=datetime.fromtimestamp(token.issued_at, UTC).replace(tzinfo=None),
+            invitation=invitation,
+        )
+    except SubmissionInvalidError as e:
+        return render_form(request, version, status=422, values=kept, errors=e.messages(lang), invitation=invitation)
+    except SurveyClosedError:
+        return _page(request, "closed", STATUS["closed"])
+    except InvitationError as e:
+        return _page(request, e.reason, STATUS[e.reason])
+    return RedirectResponse(f"/s/{slug}/thanks?lang={lang}", status_code=303)
+
+
+@router.get("/s/{slug}/thanks", response_class=HTMLResponse, dependencies=[public()])
+def thanks_page(request: Request, slug: str) -> HTMLResponse:
+    lang = lang_of(request)
+    saved = "您的回答已保存。" if lang == "zh" else "Your answers are saved."
+    return _message_page(request, message("thanks", lang), saved, 200, ok=True)
