@@ -268,16 +268,7 @@ def _print_segments(sc: Any, frame: pd.DataFrame, by: str, as_json: bool, lang: 
 
 
 def _print_periods(ps: Any, by: str | None, as_json: bool, lang: str) -> None:
-    from cxlens.quality.score import _summary
-
-    frame = ps.summary
-    if by is not None:
-        if by not in ps.customers.columns:
-            raise ValueError(f"cannot slice period scores by {by!r}; by segment")
-        rows = [
-            {"period": p, by: k, **_summary(g, 0.05)} for (p, k), g in ps.customers.groupby(["period", by], sort=True)
-        ]
-        frame = pd.DataFrame(rows)
+    frame = ps.summary if by is None else ps.by(by)
     deteriorating = ps.trend[ps.trend["slope"] < 0]
     if as_json:
         _print_json(

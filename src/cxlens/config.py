@@ -40,6 +40,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CXLENS_LANG", None, "Language of CLI labels: zh or en (default: from LANG, else en)."),
     Setting(
+        "CXLENS_SECRET_KEY",
+        None,
+        "Key that signs the web app's session and CSRF cookies (default: random, kept in the workspace's "
+        "web-secret.key).",
+    ),
+    Setting(
         "CXLENS_SURVEY_RATE_LIMIT",
         "30/min",
         "Public survey submissions accepted per client IP, as COUNT/PERIOD (e.g. 30/min, 5/10s; 0/min: no "

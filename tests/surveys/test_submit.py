@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,12 +12,16 @@ from cxlens.metrics import Analytics, compute
 from cxlens.model import tables as t
 from cxlens.store import Workspace
 from cxlens.surveys import (
+    Pending,
+    Stored,
     Version,
     close_form,
     create_invitations,
+    enter_interview,
     invitation_counts,
     load_version,
     submit,
+    submit_many,
     update_form,
 )
 
@@ -159,3 +164,46 @@ def test_durable_before_returning(ws: Workspace, version: Version) -> None:
         assert reopened.counts()["responses"] == 1
     finally:
         reopened.close()
+
+
+def test_a_batch_stores_each_item_once_and_refuses_only_the_bad_ones(ws: Workspace, version: Version) -> None:
+    update_form(ws, "visit", access="invitation")
+    version = load_version(ws, version.id)
+    [invite] = create_invitations(ws, "visit", 1)
+    items = [
+        Pending(version, {"nps": "9"}, "web:a", invitation=invite.token),
+        Pending(version, {"nps": "9"}, "web:a", invitation=invite.token),  # the same form twice in one batch
+        Pending(version, {"nps": "12"}, "web:bad", invitation=invite.token),  # invalid: refused alone
+        Pending(version, {"nps": "8"}, "web:b", invitation=invite.token),  # a second response, same invitation
+        Pending(version, {"nps": "7"}, "web:c"),  # no invitation on an invitation-only form
+        Pending(version, {"nps": "3", "why_low": "x"}, "entry:d", channel="phone", entered_by="agent"),
+    ]
+    out = submit_many(ws, items)
+    assert isinstance(out[0], Stored) and out[0].created
+    assert out[1] == Stored(out[0].response_id, False)
+    assert isinstance(out[2], SubmissionInvalidError)
+    assert isinstance(out[3], InvitationError) and out[3].reason == "invitation_used"
+    assert isinstance(out[4], InvitationError) and out[4].reason == "invitation_required"
+    assert isinstance(out[5], Stored) and out[5].created
+    assert _count(ws, t.responses) == 2
+    again = submit_many(ws, items[:1])
+    assert again == [Stored(out[0].response_id, False)]
+
+
+def test_facts_of_submissions_equal_a_rebuild(ws: Workspace, version: Version) -> None:
+    from cxlens.ingest.facts import rebuild_answer_facts
+    from cxlens.ingest.target import Target
+
+    submit(ws, version, {"nps": "4", "why_low": "慢", "bought": ["tv", "fridge"], "csat": "5"}, key="web:f1")
+    submit(ws, version, {"nps": "9", "visited": "south"}, key="web:f2", customer="C-7", language="en")
+    enter_interview(ws, version, {"nps": "10"}, key="entry:f3", entered_by="a", interviewed_at=datetime(2025, 2, 3))
+    cols = [c for c in t.answer_facts.c]
+
+    def facts() -> list[tuple[object, ...]]:
+        with ws.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.select(*cols).order_by(*cols)).all()]
+
+    written = facts()
+    with ws.begin() as conn:
+        rebuild_answer_facts(Target(conn))
+    assert written == facts() and len(written) == 8

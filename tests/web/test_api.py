@@ -164,27 +164,33 @@ def test_import_endpoint(fresh_web) -> None:
     assert issue["row"] == 3 and issue["column"] == "created_at" and issue["value"] == "not a date"
     assert client.get("/api/v1/tickets", headers=h).json()["total"] == 4  # all or nothing
     assert not list((web.ws.path / "uploads").glob("*"))  # no copy left behind
-    assert client.post("/api/v1/imports", headers=web.bearer("agent"),
-                       files={"file": ("t.csv", bad.encode())}).status_code == 403
+    assert (
+        client.post("/api/v1/imports", headers=web.bearer("agent"), files={"file": ("t.csv", bad.encode())}).status_code
+        == 403
+    )
 
 
 def test_users_api(fresh_web) -> None:
     web = fresh_web
     client = web.client()
     h = web.bearer("admin")
-    created = client.post("/api/v1/users", headers=h,
-                          json={"username": "zhang.wei", "password": "长城-password-9", "role": "analyst",
-                                "email": "zw@example.com"})
+    created = client.post(
+        "/api/v1/users",
+        headers=h,
+        json={"username": "zhang.wei", "password": "长城-password-9", "role": "analyst", "email": "zw@example.com"},
+    )
     assert created.status_code == 201 and created.json()["role"] == "analyst"
     assert "password_hash" not in created.json()
-    duplicate = client.post("/api/v1/users", headers=h,
-                            json={"username": "zhang.wei", "password": "another-password-9", "role": "viewer"})
+    duplicate = client.post(
+        "/api/v1/users", headers=h, json={"username": "zhang.wei", "password": "another-password-9", "role": "viewer"}
+    )
     assert duplicate.status_code == 400
     changed = client.patch(f"/api/v1/users/{created.json()['id']}", headers=h, json={"role": "viewer"})
     assert changed.json()["role"] == "viewer"
     weak = client.post("/api/v1/users", headers=h, json={"username": "x1", "password": "short", "role": "viewer"})
     assert weak.status_code == 422
     browser = web.client()
-    signed = browser.post("/signin", data={"username": "zw@example.com", "password": "长城-password-9",
-                                           "csrf_token": web.csrf(browser)})
+    signed = browser.post(
+        "/signin", data={"username": "zw@example.com", "password": "长城-password-9", "csrf_token": web.csrf(browser)}
+    )
     assert signed.status_code == 303

@@ -18,8 +18,9 @@ def test_user_and_token_changes_are_audited(fresh_web) -> None:
         data={"username": "li.na", "password": "li-na-password-1", "role": "agent", "csrf_token": web.csrf(admin)},
     )
     assert response.status_code == 303
-    created = admin.post("/admin/tokens", data={"owner": "2", "name": "bi tool", "days": "30",
-                                                "csrf_token": web.csrf(admin)})
+    created = admin.post(
+        "/admin/tokens", data={"owner": "2", "name": "bi tool", "days": "30", "csrf_token": web.csrf(admin)}
+    )
     token = re.search(r'<code class="secret">([^<]+)</code>', created.text)
     assert token and token.group(1).startswith("cxl_")
     token_id = re.search(r'action="/admin/tokens/(\d+)/revoke"', created.text)
@@ -41,8 +42,13 @@ def test_exports_are_audited_and_masked(fresh_web) -> None:
     imported = client.post(
         "/api/v1/imports",
         headers=h,
-        files={"file": ("fb.csv", "feedback_id,collected_at,source_type,text\n"
-                        "F9,2025-03-01 10:00,complaint,请回电 13812345678 或写信 li@example.com\n".encode())},
+        files={
+            "file": (
+                "fb.csv",
+                "feedback_id,collected_at,source_type,text\n"
+                "F9,2025-03-01 10:00,complaint,请回电 13812345678 或写信 li@example.com\n".encode(),
+            )
+        },
         data={"kind": "feedback"},
     )
     assert imported.status_code == 200, imported.text

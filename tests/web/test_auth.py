@@ -38,14 +38,24 @@ def test_sign_in_sets_a_safe_session_cookie_and_signs_out(web) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/distributions"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
-    token = client.cookies[SESSION_COOKIE]
+    cookie_value = client.cookies[SESSION_COOKIE]
+    token = web.app.state.cx.sessions.unsign(cookie_value)
+    assert token is not None and token != cookie_value  # signed
     with web.ws.engine.connect() as conn:  # only the hash is stored
         stored = conn.execute(sa.select(t.sessions.c.token_hash)).scalars().all()
     assert hash_token(token) in stored and token not in stored
     assert client.get("/overview").status_code == 200
     response = client.post("/signout", data={"csrf_token": web.csrf(client)})
     assert response.status_code == 303
-    client.cookies.set(SESSION_COOKIE, token)  # the old cookie no longer works
+    client.cookies.set(SESSION_COOKIE, cookie_value)  # the old cookie no longer works
+    assert client.get("/overview").status_code == 303
+
+
+def test_a_forged_session_cookie_is_refused(web) -> None:
+    client = web.signed_in("viewer")
+    token = web.app.state.cx.sessions.unsign(client.cookies[SESSION_COOKIE])
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, token + ".forged-signature")
     assert client.get("/overview").status_code == 303
 
 

@@ -43,11 +43,24 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_users_add_and_list(folder: Path) -> None:
-    code, out = _run("users", "add", str(folder), "admin", "--role", "admin", "--email", "a@example.com",
-                     "--password-stdin", "--json", stdin="first-admin-password\n")
+    code, out = _run(
+        "users",
+        "add",
+        str(folder),
+        "admin",
+        "--role",
+        "admin",
+        "--email",
+        "a@example.com",
+        "--password-stdin",
+        "--json",
+        stdin="first-admin-password\n",
+    )
     assert code == 0, out
     assert json.loads(out) == {"ok": True, "id": 1, "username": "admin", "role": "admin", "email": "a@example.com"}
-    code, out = _run("users", "add", str(folder), "bob", "--role", "boss", "--password-stdin", stdin="bob-password-12\n")
+    code, out = _run(
+        "users", "add", str(folder), "bob", "--role", "boss", "--password-stdin", stdin="bob-password-12\n"
+    )
     assert code == 1 and "unknown role 'boss'" in out
     code, out = _run("users", "add", str(folder), "bob", "--password-stdin", stdin="short\n")
     assert code == 1 and "at least 10 characters" in out
@@ -59,8 +72,9 @@ def test_users_add_and_list(folder: Path) -> None:
 
 
 def test_users_add_asks_for_the_password_twice(folder: Path) -> None:
-    code, out = _run("users", "add", str(folder), "carol", "--role", "viewer",
-                     stdin="carol-password-1\ncarol-password-1\n")
+    code, out = _run(
+        "users", "add", str(folder), "carol", "--role", "viewer", stdin="carol-password-1\ncarol-password-1\n"
+    )
     assert code == 0, out
     with Workspace.open(folder) as ws:
         assert accounts.authenticate(ws, "carol", "carol-password-1") is not None

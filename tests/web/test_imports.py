@@ -59,7 +59,8 @@ def test_fixing_the_mapping(fresh_web) -> None:
     upload = _field(preview.text, "upload")
     mapping = "kind: feedback\ncolumns:\n  customer_id: who\n  collected_at: when\n  text: words\n  source_type: kind\n"
     checked = client.post(
-        "/import/preview", data={"upload": upload, "kind": "feedback", "mapping": mapping, "csrf_token": web.csrf(client)}
+        "/import/preview",
+        data={"upload": upload, "kind": "feedback", "mapping": mapping, "csrf_token": web.csrf(client)},
     )
     assert checked.status_code == 200 and "no column for the required field" not in checked.text
     done = client.post(
@@ -73,7 +74,8 @@ def test_bad_mapping_yaml_is_a_clear_message(fresh_web) -> None:
     client = web.signed_in("admin")
     upload = _field(_upload(web, client, "c.csv", "customer_id\nC7\n", kind="customers").text, "upload")
     response = client.post(
-        "/import/preview", data={"upload": upload, "kind": "customers", "mapping": "columns: [", "csrf_token": web.csrf(client)}
+        "/import/preview",
+        data={"upload": upload, "kind": "customers", "mapping": "columns: [", "csrf_token": web.csrf(client)},
     )
     assert "not valid YAML" in response.text
 

@@ -38,9 +38,7 @@ def test_every_route_declares_a_known_action(web) -> None:
 
 
 def test_the_app_refuses_a_route_without_permission(web) -> None:
-    from fastapi import APIRouter
-
-    from fastapi import FastAPI
+    from fastapi import APIRouter, FastAPI
 
     router = APIRouter()
 

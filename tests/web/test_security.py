@@ -9,8 +9,18 @@ import cxlens.web
 
 TEMPLATES = Path(cxlens.web.__file__).parent / "templates"
 STATIC = Path(cxlens.web.__file__).parent / "static"
-PAGES = ["/overview", "/distributions", "/service", "/text", "/import", "/admin/users", "/admin/tokens",
-         "/admin/audit", "/api/docs", "/signin"]
+PAGES = [
+    "/overview",
+    "/distributions",
+    "/service",
+    "/text",
+    "/import",
+    "/admin/users",
+    "/admin/tokens",
+    "/admin/audit",
+    "/api/docs",
+    "/signin",
+]
 
 
 def test_security_headers_on_pages_and_api(web) -> None:
@@ -49,8 +59,16 @@ def test_xss_payloads_are_inert(fresh_web) -> None:
     web = fresh_web
     admin = web.signed_in("admin")
     payload = '<img src=x onerror=alert(1)>"><script>alert(2)</script>'
-    admin.post("/admin/users", data={"username": "evil", "display_name": payload, "password": "evil-password-1",
-                                     "role": "viewer", "csrf_token": web.csrf(admin)})
+    admin.post(
+        "/admin/users",
+        data={
+            "username": "evil",
+            "display_name": payload,
+            "password": "evil-password-1",
+            "role": "viewer",
+            "csrf_token": web.csrf(admin),
+        },
+    )
     admin.post("/admin/tokens", data={"owner": "1", "name": payload, "csrf_token": web.csrf(admin)})
     for url in ("/admin/users", "/admin/tokens", "/admin/audit"):
         html = admin.get(url).text
@@ -69,8 +87,12 @@ def test_json_islands_cannot_close_their_script_tag(fresh_web) -> None:
     web = fresh_web
     client = web.client()
     csv = "customer_id,segment\nC1,</script><script>alert(4)</script>\n"
-    client.post("/api/v1/imports", headers=web.bearer("admin"), files={"file": ("c.csv", csv.encode())},
-                data={"kind": "customers"})
+    client.post(
+        "/api/v1/imports",
+        headers=web.bearer("admin"),
+        files={"file": ("c.csv", csv.encode())},
+        data={"kind": "customers"},
+    )
     html = web.signed_in("viewer").get("/overview?by=segment").text
     assert "<script>alert(4)</script>" not in html
     assert "\\u003c/script\\u003e" in html  # inside the chart data, escaped

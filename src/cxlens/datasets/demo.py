@@ -28,6 +28,7 @@ from cxlens.datasets.demo_world import (
     make_orders,
     make_tickets,
     order_day_weights,
+    ticket_contacts,
     ticket_day_weights,
     ticket_table,
 )
@@ -95,11 +96,13 @@ def generate(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> DemoFiles
         raise ValueError(f"scale must be positive, not {scale!r}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    r_cust, r_tick, r_churn, r_order, r_survey, r_feedback, r_text = np.random.default_rng(seed).spawn(7)
+    # children are fixed by their index: the 8th (contacts) leaves the streams of the first seven unchanged
+    r_cust, r_tick, r_churn, r_order, r_survey, r_feedback, r_text, r_contact = np.random.default_rng(seed).spawn(8)
     order_weights = order_day_weights()
     cust = make_customers(r_cust, _rows("customers", scale, 20))
     raw = make_tickets(r_tick, cust, _rows("tickets", scale) * _TICKET_OVERDRAW, ticket_day_weights(order_weights))
     tk = apply_churn(r_churn, cust, raw)
+    ticket_contacts(r_contact, tk)
     tickets = ticket_table(r_text, cust, tk)
     orders = make_orders(r_order, cust, _rows("orders", scale), order_weights)
     responses = {

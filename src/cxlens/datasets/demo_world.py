@@ -143,6 +143,14 @@ ACTION_CSAT_SHIFT = 0.3
 STUCK_P = 0.045  # tickets never resolved
 SLOW_TICKET_DAYS = 7.0  # a ticket not resolved within this is a bad experience
 CSAT_BASE, CSAT_SAT_LOAD, CSAT_RES_LOAD, CSAT_NOISE = 3.8, 0.45, 0.3, 0.7
+# contacts: agent replies = 1 + Poisson(base × team × channel) (+ one per reopening); resolved tickets reopen
+REPLY_BASE = 0.35
+TEAM_REPLIES = np.array([0.5, 1.6, 1.2, 2.0])  # 售前咨询, 技术支持, 售后服务, 投诉处理
+CHANNEL_REPLIES = np.array([0.6, 1.0, 1.8, 1.0])  # 电话, 在线客服, 邮件, 微信
+REOPEN_P = 0.05
+REOPEN_TECH_FACTOR = 3.0  # 技术支持: fixes that do not hold
+REOPEN_ACTION_FACTOR = 2.0  # 售后服务 from 2026-01-01: the faster closing of the action plan reopens more
+REOPEN_AGAIN_P = 0.25
 
 # --- churn ----------------------------------------------------------------------------------------------
 CHURN_BASE_HAZARD = 0.04  # per year at latent satisfaction 0
@@ -422,6 +430,20 @@ def _ticket_csat(rng: np.random.Generator, tk: pd.DataFrame, sat: np.ndarray) ->
     tk["csat"] = np.where(rated, csat, np.nan)
 
 
+def ticket_contacts(rng: np.random.Generator, tk: pd.DataFrame) -> None:
+    """Each ticket's agent replies and reopenings (docs/demo.md, *Contacts and reopenings*)."""
+    m = len(tk)
+    team, created = tk["team"].to_numpy(), tk["created"].to_numpy()
+    resolved = np.isfinite(tk["resolved"].to_numpy())
+    p = REOPEN_P * np.where(team == 1, REOPEN_TECH_FACTOR, 1.0)
+    p = p * np.where((team == 2) & (created >= ACTION_AT), REOPEN_ACTION_FACTOR, 1.0)
+    reopens = np.where(resolved & (rng.random(m) < p), 1 + (rng.random(m) < REOPEN_AGAIN_P), 0)
+    mu = REPLY_BASE * TEAM_REPLIES[team] * CHANNEL_REPLIES[tk["channel"].to_numpy()]
+    replies = 1 + rng.poisson(mu) + reopens
+    tk["reopens"] = reopens
+    tk["replies"] = np.where(np.isfinite(tk["first"].to_numpy()), replies, 0)
+
+
 def apply_churn(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame) -> pd.DataFrame:
     """Set each customer's churn time and return the tickets created before it."""
     n = len(cust.ids)
@@ -460,6 +482,8 @@ def ticket_table(rng: np.random.Generator, cust: Customers, tk: pd.DataFrame) ->
             "resolved_at": fmt_time(tk["resolved"].to_numpy()),
             "status": tk["status"],
             "csat": fmt_int(tk["csat"].to_numpy()),
+            "reopen_count": fmt_int(tk["reopens"].to_numpy().astype(float)),
+            "agent_replies": fmt_int(tk["replies"].to_numpy().astype(float)),
         }
     )
 

@@ -58,7 +58,8 @@ class Analytics:
             return "snapshot"
         row = self.backend.con.execute("SELECT coalesce(max(id), 0), count(*) FROM import_runs").fetchone()
         counts = self.backend.con.execute(
-            "SELECT (SELECT count(*) FROM surveys), (SELECT count(*) FROM responses), (SELECT count(*) FROM feedback)"
+            "SELECT (SELECT count(*) FROM surveys), (SELECT count(*) FROM responses), (SELECT count(*) FROM feedback), "
+            "(SELECT max(updated_at) FROM cases)"  # follow-up cases change in place (cxlens.loop.cases)
         ).fetchone()
         return (row, counts)
 

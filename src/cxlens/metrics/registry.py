@@ -17,7 +17,7 @@ import pandas as pd
 
 __all__ = ["METRICS", "Metric", "get_metric", "list_metrics", "register"]
 
-Source = Literal["answers", "responses", "tickets", "orders", "feedback", "customers"]
+Source = Literal["answers", "responses", "tickets", "orders", "feedback", "customers", "cases"]
 Aggregate = Callable[[Any], dict[str, Any]]
 Finish = Callable[[pd.DataFrame], pd.DataFrame]
 

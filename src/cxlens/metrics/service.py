@@ -60,11 +60,12 @@ def _order_statistics(expr: Any) -> Any:
     n, values = expr.n, expr.sorted
     m = n.cast("int32")
     low, high = _ranks(n)
+    some = n > 0  # a slice whose times are all empty has no order statistics (Spark refuses index 0)
     return expr.mutate(
-        median=_quantile(values, n, 0.5),
-        p90=_quantile(values, n, 0.9),
-        ci_low=values[ibis.greatest(low, 0)],
-        ci_high=values[ibis.least(high, m - 1)],
+        median=ibis.ifelse(some, _quantile(values, n, 0.5), ibis.null("float64")),
+        p90=ibis.ifelse(some, _quantile(values, n, 0.9), ibis.null("float64")),
+        ci_low=ibis.ifelse(some, values[ibis.greatest(low, 0)], ibis.null("float64")),
+        ci_high=ibis.ifelse(some, values[ibis.least(high, m - 1)], ibis.null("float64")),
     ).drop("sorted")
 
 
@@ -88,12 +89,12 @@ def _grid_interval(df: pd.DataFrame) -> None:
         half = np.sqrt(n) * (Z95 / 2)
         low = np.clip(np.floor(n / 2 - half), 0, np.maximum(n - 1, 0))
         high = np.clip(np.ceil(n / 2 + half), 0, np.maximum(n - 1, 0))
+        rows = np.arange(len(df))
         for name, rank in (("ci_low", low), ("ci_high", high)):
             level = np.where(n > 1, rank / np.maximum(n - 1, 1), 0.5)
-            df[name] = [
-                np.interp(p, levels, row) if np.isfinite(row).all() else np.nan
-                for p, row in zip(level, values, strict=True)
-            ]
+            i = np.clip(np.searchsorted(levels, level, side="right") - 1, 0, len(levels) - 2)
+            weight = (level - levels[i]) / (levels[i + 1] - levels[i])
+            df[name] = values[rows, i] + weight * (values[rows, i + 1] - values[rows, i])
     df["median"] = df[f"g{GRID.index(0.5)}"]
     df["p90"] = df[f"g{GRID.index(0.9)}"]
 

@@ -24,6 +24,7 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
     "orders": ("category", "product", "channel", "promotion", *_CUSTOMER),
     "feedback": ("source_type", "source", "language", "product", "competitor", *_CUSTOMER),
     "customers": _CUSTOMER,
+    "cases": ("rule", "owner", "source_type", "priority", "status", *_CUSTOMER),
 }
 
 
@@ -182,6 +183,26 @@ def _customer_rows(con: Any, need: set[str]) -> Any:
     return _customers(con).mutate(at=_.signed_up_at)
 
 
+def _cases(con: Any, need: set[str]) -> Any:
+    """Closed-loop follow-up cases (``cxlens.loop.cases``), timed from opening: hours to close and the SLA."""
+    c = con.table("cases")
+    rows = c.select(
+        case_key=c.id,
+        customer_key=c.customer_id,
+        at=c.opened_at,
+        rule=c.rule,
+        owner=c.owner,
+        source_type=c.source_type,
+        priority=c.priority,
+        status=c.status,
+        due_at=c.due_at,
+        closed_at=c.closed_at,
+        as_of=c.updated_at.max().over(ibis.window()),
+        close_hours=_hours(c.closed_at, c.opened_at),
+    )
+    return _with_customer(con, rows, need)
+
+
 _BUILDERS = {
     "answers": _answers,
     "responses": _responses,
@@ -189,6 +210,7 @@ _BUILDERS = {
     "orders": _orders,
     "feedback": _feedback,
     "customers": _customer_rows,
+    "cases": _cases,
 }
 
 

@@ -19,16 +19,24 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = [
+    "ALERT_STATUSES",
     "ANSWER_QUESTION_TYPES",
+    "CASE_STATUSES",
+    "PLAN_STATUSES",
     "QUESTION_TYPES",
     "SURVEY_ACCESS",
     "SURVEY_STATUSES",
     "TICKET_EVENT_KINDS",
+    "action_plans",
     "agents",
+    "alert_rules",
+    "alerts",
     "answer_facts",
     "answers",
     "api_tokens",
     "audit_log",
+    "case_notes",
+    "cases",
     "choices",
     "competitors",
     "customer_attribute_keys",
@@ -610,4 +618,112 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text),  # JSON
     sa.Column("ip", sa.Text),
     *_pg_only("audit_log", {"user_id": "users"}),
+)
+
+
+# -- closing the loop (``cxlens.loop``): alert rules and alerts, follow-up cases, action plans ----------------
+ALERT_STATUSES = ("open", "acknowledged", "closed")
+CASE_STATUSES = ("open", "in_progress", "resolved", "closed")
+PLAN_STATUSES = ("planned", "active", "completed", "cancelled")
+
+#: an alert rule: its kind (threshold, target_miss, significant_drop, decline, spike, at_risk) and the
+#: metric request and parameters it evaluates (``spec_json``); ``notify_json`` lists its notifiers
+alert_rules = sa.Table(
+    "alert_rules",
+    metadata,
+    _id("alert_rules"),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("metric", sa.Text),
+    sa.Column("spec_json", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("notify_json", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+#: one alert per rule, slice and period (``dedup_key``): evaluating again finds it and adds nothing
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    _id("alerts"),
+    _ref("rule_id", nullable=False),
+    sa.Column("dedup_key", sa.Text, nullable=False, unique=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("metric", sa.Text),
+    sa.Column("slice_json", sa.Text, nullable=False),
+    sa.Column("period", sa.DateTime),
+    sa.Column("value", sa.Float),
+    sa.Column("reference", sa.Float),
+    sa.Column("p_val", sa.Float),
+    sa.Column("n", sa.BigInteger),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("detail_json", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("notified_at", sa.DateTime),
+    sa.CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    *_pg_only("alerts", {"rule_id": "alert_rules"}, index=("rule_id",)),
+)
+
+#: a closed-loop follow-up of one detractor answer, low CSAT or complaint (``dedup_key`` = its source record)
+cases = sa.Table(
+    "cases",
+    metadata,
+    _id("cases"),
+    sa.Column("dedup_key", sa.Text, nullable=False, unique=True),
+    sa.Column("rule", sa.Text, nullable=False),
+    sa.Column("source_type", sa.Text, nullable=False),
+    sa.Column("source_id", sa.BigInteger, nullable=False),
+    _ref("customer_id"),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("priority", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("opened_at", sa.DateTime, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("closed_at", sa.DateTime),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("detail_json", sa.Text, nullable=False),
+    sa.CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+    *_pg_only("cases", {"customer_id": "customers"}, index=("customer_id",)),
+)
+
+case_notes = sa.Table(
+    "case_notes",
+    metadata,
+    _id("case_notes"),
+    _ref("case_id", nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    *_pg_only("case_notes", {"case_id": "cases"}, index=("case_id",)),
+)
+
+#: an action plan: the goal metric and slice (``spec_json``), its baseline measured at creation, the target,
+#: measures, owner and timeline
+action_plans = sa.Table(
+    "action_plans",
+    metadata,
+    _id("action_plans"),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("metric", sa.Text, nullable=False),
+    sa.Column("spec_json", sa.Text, nullable=False),
+    sa.Column("baseline_value", sa.Float),
+    sa.Column("baseline_n", sa.BigInteger),
+    sa.Column("baseline_ci_low", sa.Float),
+    sa.Column("baseline_ci_high", sa.Float),
+    sa.Column("baseline_start", sa.DateTime, nullable=False),
+    sa.Column("baseline_end", sa.DateTime, nullable=False),
+    sa.Column("target", sa.Float),
+    sa.Column("measures", sa.Text, nullable=False),
+    sa.Column("owner", sa.Text),
+    sa.Column("start_at", sa.DateTime, nullable=False),
+    sa.Column("due_at", sa.DateTime),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
 )

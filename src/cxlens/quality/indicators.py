@@ -243,6 +243,15 @@ def _feedback_sentiment(con: Any, w: Window, p: Mapping[str, Any]) -> Any:
     return j.group_by("customer_key").aggregate(value=j.s.mean(), n=j.count())
 
 
+def _rfm(con: Any, w: Window, p: Mapping[str, Any]) -> Any:
+    """The value layer's RFM quintile scores (:func:`cxlens.value.rfm.rfm_expr`), as of the window end."""
+    from cxlens.value.rfm import rfm_expr
+
+    g = rfm_expr(Analytics(con, str(getattr(con, "name", "duckdb"))), w.end, monetary=str(p["monetary"]))
+    total = g.r_score.cast("float64") + g.f_score.cast("float64") + g.m_score.cast("float64")
+    return g.select(g.customer_key, value=total, n=g.frequency)
+
+
 _SATISFACTION_TYPES = ["csat", "nps", "rating", "likert"]
 for _ind in (
     Indicator(
@@ -349,6 +358,15 @@ for _ind in (
         _complaints,
         True,
         0.0,
+    ),
+    Indicator(
+        "rfm_sum",
+        "higher",
+        "3–15",
+        "R + F + M quintile scores of the customer's orders before the window end (cxlens.value.rfm: recency, "
+        "frequency and monetary value, each 1–5 among the customers who ordered).",
+        _rfm,
+        defaults={"monetary": "total"},
     ),
     Indicator(
         "feedback_sentiment",

@@ -481,6 +481,17 @@ class PeriodScores:
     trend: pd.DataFrame
     overall: dict[str, Any]
 
+    def by(self, column: str = "segment", alpha: float = 0.05) -> pd.DataFrame:
+        """The per-period summary (n, mean score with its t interval, tier shares) for each value of
+        ``column`` (segment, region or industry)."""
+        if column not in ("segment", "region", "industry"):
+            raise ValueError(f"cannot slice period scores by {column!r}; by segment, region or industry")
+        rows = [
+            {"period": p, column: k, **_summary(g, alpha)}
+            for (p, k), g in self.customers.groupby(["period", column], sort=True, dropna=False)
+        ]
+        return pd.DataFrame(rows)
+
 
 def _period_windows(span: Window, every: str) -> list[Window]:
     if every not in PERIODS:
@@ -531,7 +542,7 @@ def score_periods(
     rows = []
     for w, customers, raw in parts:
         comp = composite(normalise(model, raw, fitted), weights, model.min_coverage)
-        frame = customers[["customer_id", "segment"]].assign(period=pd.Timestamp(w.start), **comp)
+        frame = customers[["customer_id", "segment", "region", "industry"]].assign(period=pd.Timestamp(w.start), **comp)
         rows.append(frame[frame["score"].notna()])
     long = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     long["tier"] = long["score"].map(model.tier_of)

@@ -35,7 +35,7 @@ from cxlens.surveys.forms import (
 from cxlens.surveys.invitations import create_invitations, invitation_counts, survey_link
 from cxlens.surveys.qr import qr_matrix, qr_png, qr_svg
 from cxlens.surveys.ratelimit import parse_rate
-from cxlens.surveys.submit import Stored, submit
+from cxlens.surveys.submit import Pending, Stored, submit, submit_many
 from cxlens.surveys.tokens import SubmissionToken, issue_token, read_token
 from cxlens.surveys.validation import Submission, validate_submission
 
@@ -43,6 +43,7 @@ __all__ = [
     "ENTRY_FEEDBACK_TYPES",
     "INTERVIEW_CHANNELS",
     "OPERATORS",
+    "Pending",
     "Condition",
     "FormDef",
     "FormInfo",
@@ -73,6 +74,7 @@ __all__ = [
     "read_token",
     "resolve_link",
     "submit",
+    "submit_many",
     "survey_link",
     "update_form",
     "validate_submission",

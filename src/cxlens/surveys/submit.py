@@ -1,17 +1,22 @@
-"""Storing a submission: validated, idempotent, durable — the same rows an imported response becomes.
+"""Storing submissions: validated, idempotent, durable — the same rows an imported response becomes.
 
 One submission is one ``responses`` row plus one ``answers`` row per answered question (per chosen option
-for multiple choice) and their ``answer_facts`` rows, written in one transaction that commits before the
+for multiple choice) and their ``answer_facts`` rows, written in a transaction that commits before the
 function returns (so before any thank-you page). Its ``idempotency_key`` (``web:NONCE`` from the form's
-submission token, ``entry:NONCE`` for staff entry) is unique per survey — by constraint on PostgreSQL, and
-on DuckDB, which admits one writing process, by checking and inserting under a per-workspace lock — so
-submitting the same form twice returns the response already stored instead of adding one.
+submission token, ``entry:NONCE`` for staff entry, ``api:KEY`` from an API client) is unique per survey —
+by constraint on PostgreSQL, and on DuckDB, which admits one writing process, by checking and inserting
+under a per-workspace lock — so submitting the same form twice returns the response already stored.
+
+:func:`submit_many` stores several submissions in one transaction — a *group commit*: the web app queues
+the submissions that arrive while a write is in progress and stores them together, so the cost of a
+durable commit is shared (``cxlens.web.pages.public``). Each submission still gets its own outcome.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,16 +24,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cxlens.exceptions import InvitationError, SurveyClosedError
-from cxlens.ingest import facts
+from cxlens.exceptions import InvitationError, SurveyClosedError, SurveyError
 from cxlens.model import tables as t
 from cxlens.store import Workspace
-from cxlens.surveys.definition import FormDef
 from cxlens.surveys.forms import Version
 from cxlens.surveys.invitations import ensure_customer, find_invitation
 from cxlens.surveys.validation import RawAnswer, Submission, validate_submission
 
-__all__ = ["Stored", "answer_rows", "stored_response", "submit", "write_lock"]
+__all__ = ["Pending", "Stored", "answer_rows", "stored_response", "submit", "submit_many", "write_lock"]
 
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -54,6 +57,26 @@ class Stored:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One submission to store: answers to ``version`` under idempotency ``key``, and where they come from.
+
+    ``customer`` is a customer's external id (created when unknown; an invitation's customer wins);
+    ``entered_by`` marks staff entry, which may enter into closed and invitation-only forms."""
+
+    version: Version
+    raw: Mapping[str, RawAnswer]
+    key: str
+    channel: str = "web"
+    language: str | None = None
+    started_at: datetime | None = None
+    submitted_at: datetime | None = None
+    invitation: str | None = None
+    customer: str | None = None
+    entered_by: str | None = None
+    strict: bool = False
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -65,62 +88,93 @@ def stored_response(conn: sa.Connection, survey_id: int, key: str) -> int | None
     return int(found) if found is not None else None
 
 
-def answer_rows(conn: sa.Connection, survey_id: int, form: FormDef, submission: Submission) -> list[dict[str, Any]]:
-    """The ``answers`` rows of a submission (without ``response_id``), typed by question type."""
+@dataclass(frozen=True, slots=True)
+class _Ids:
+    """An installed survey's question rows (id, type, scale) and choice ids by code: fixed once installed."""
+
+    questions: dict[str, tuple[int, str, float | None, float | None]]
+    choices: dict[tuple[str, str], int]
+
+
+#: per open workspace (dropped with it): survey id → its ids, so a submission costs no lookups
+_IDS: weakref.WeakKeyDictionary[Workspace, dict[int, _Ids]] = weakref.WeakKeyDictionary()
+
+
+def _ids(ws: Workspace, conn: sa.Connection, survey_id: int) -> _Ids:
+    with _LOCKS_GUARD:
+        cached = _IDS.get(ws, {}).get(survey_id)
+    if cached is not None:
+        return cached
     q, c = t.questions, t.choices
-    ids = {r.code: int(r.id) for r in conn.execute(sa.select(q.c.id, q.c.code).where(q.c.survey_id == survey_id))}
-    choice_ids = {
-        (r.qcode, r.code): int(r.id)
-        for r in conn.execute(
-            sa.select(c.c.id, c.c.code, q.c.code.label("qcode"))
-            .join(q, q.c.id == c.c.question_id)
-            .where(q.c.survey_id == survey_id)
-        )
-    }
-    types = {qd.code: qd.type for qd in form.survey.questions}
+    rows = conn.execute(
+        sa.select(q.c.id, q.c.code, q.c.type, q.c.scale_min, q.c.scale_max).where(q.c.survey_id == survey_id)
+    ).all()
+    choices = conn.execute(
+        sa.select(c.c.id, c.c.code, q.c.code.label("qcode"))
+        .join(q, q.c.id == c.c.question_id)
+        .where(q.c.survey_id == survey_id)
+    ).all()
+    found = _Ids(
+        {r.code: (int(r.id), r.type, r.scale_min, r.scale_max) for r in rows},
+        {(r.qcode, r.code): int(r.id) for r in choices},
+    )
+    with _LOCKS_GUARD:
+        _IDS.setdefault(ws, {})[survey_id] = found
+    return found
+
+
+def answer_rows(ids: _Ids, submission: Submission) -> list[dict[str, Any]]:
+    """The ``answers`` rows of a submission (without ``response_id``), typed by question type."""
     rows: list[dict[str, Any]] = []
     for code, value in submission.given.items():
-        base = {"question_id": ids[code], "choice_id": None, "value_number": None, "value_text": None}
+        qid, qtype = ids.questions[code][:2]
+        base = {"question_id": qid, "choice_id": None, "value_number": None, "value_text": None}
         if isinstance(value, tuple):  # multiple choice: one row per chosen option
-            rows += [{**base, "choice_id": choice_ids[(code, v)]} for v in value]
-        elif types[code] == "single":
-            rows.append({**base, "choice_id": choice_ids[(code, str(value))]})
-        elif types[code] == "text":
+            rows += [{**base, "choice_id": ids.choices[(code, v)]} for v in value]
+        elif qtype == "single":
+            rows.append({**base, "choice_id": ids.choices[(code, str(value))]})
+        elif qtype == "text":
             rows.append({**base, "value_text": str(value)})
         else:
             rows.append({**base, "value_number": float(value)})  # type: ignore[arg-type]
     return rows
 
 
-def _insert(conn: sa.Connection, version: Version, submission: Submission, key: str, meta: Mapping[str, Any]) -> int:
-    response_id = int(
-        conn.execute(
-            t.responses.insert()
-            .values(survey_id=version.survey_id, idempotency_key=key, finished=True, **meta)
-            .returning(t.responses.c.id)
-        ).scalar_one()
-    )
-    rows = answer_rows(conn, version.survey_id, version.form, submission)
-    if rows:
-        conn.execute(t.answers.insert(), [{**r, "response_id": response_id} for r in rows])
-    # the derived answer_facts rows, by the same SELECT the importer uses (cxlens.ingest.facts)
-    # (the filter on both ids lets DuckDB skip every row group of answers but the last by its zone map)
-    conn.execute(
-        sa.text(f"{facts._INSERT} {facts._SELECT} WHERE a.response_id = :rid AND r.id = :rid"), {"rid": response_id}
-    )
-    return response_id
-
-
-def _claim(conn: sa.Connection, invitation_id: int, response_id: int, now: datetime) -> None:
-    i = t.invitations
-    done = conn.execute(
-        i.update()
-        .where(i.c.id == invitation_id, i.c.response_id.is_(None))
-        .values(response_id=response_id, used_at=now)
-        .returning(i.c.id)
-    ).all()
-    if len(done) != 1:  # (DuckDB reports no rowcount for an UPDATE; RETURNING works on both engines)
-        raise InvitationError("this invitation has already been used", "invitation_used")
+def _fact_rows(
+    ids: _Ids, rows: list[dict[str, Any]], response: Mapping[str, Any], customer: Any
+) -> list[dict[str, Any]]:
+    """The ``answer_facts`` rows of new answers: the columns ``cxlens.ingest.facts`` selects from
+    answers ⋈ responses ⋈ questions ⟕ customers, filled from the values at hand (one row per answer)."""
+    by_id = {qid: (qtype, low, high) for qid, qtype, low, high in ids.questions.values()}
+    at: datetime = response["submitted_at"]
+    common = {
+        "response_id": response["id"],
+        "survey_id": response["survey_id"],
+        "submitted_at": at,
+        "submitted_day": at.date(),
+        "submitted_month": at.date().replace(day=1),
+        "customer_id": response["customer_id"],
+        "channel": response["channel"],
+        "language": response["language"],
+        "segment": customer.segment if customer is not None else None,
+        "region": customer.region if customer is not None else None,
+        "industry": customer.industry if customer is not None else None,
+    }
+    out = []
+    for r in rows:
+        qtype, low, high = by_id[r["question_id"]]
+        out.append(
+            {
+                **common,
+                "question_id": r["question_id"],
+                "question_type": qtype,
+                "scale_min": low,
+                "scale_max": high,
+                "value_number": r["value_number"],
+                "choice_id": r["choice_id"],
+            }
+        )
+    return out
 
 
 def submit(
@@ -148,73 +202,164 @@ def submit(
       invitation-only forms.
     - ``customer`` is a customer's external id (created when unknown); an invitation's customer wins.
     """
-    now = _now()
-    with write_lock(ws):
-        with ws.engine.connect() as conn:
-            existing = stored_response(conn, version.survey_id, key)
-        if existing is not None:
-            return Stored(existing, False)
-        submission = validate_submission(version.form, raw, strict=strict, lang=language or "en")
-        staff = entered_by is not None
-        if not staff and not version.is_open:
-            raise SurveyClosedError(f"survey {version.form_code!r} is closed")
-        if not staff and version.access == "invitation" and not invitation:
-            raise InvitationError("this survey is by invitation only", "invitation_required")
-        try:
-            with ws.begin() as conn:
-                return _write(
-                    conn,
-                    version,
-                    submission,
-                    key,
-                    now,
-                    channel,
-                    language,
-                    started_at,
-                    submitted_at,
-                    invitation,
-                    customer,
-                    entered_by,
-                )
-        except sa.exc.IntegrityError:
-            # PostgreSQL: a concurrent request with the same key committed first
+    item = Pending(
+        version, raw, key, channel, language, started_at, submitted_at, invitation, customer, entered_by, strict
+    )
+    [outcome] = submit_many(ws, [item])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def submit_many(ws: Workspace, items: Sequence[Pending]) -> list[Stored | SurveyError]:
+    """Store several submissions in one transaction; each gets its own outcome, in order.
+
+    The outcome is :class:`Stored` (``created=False`` when its key was stored before, or by an earlier item
+    of the same batch) or the :class:`~cxlens.exceptions.SurveyError` that refused it (invalid answers,
+    closed form, invitation missing, unknown or used) — a refused item stores nothing and does not hold
+    back the others. Errors of the database itself abort the whole batch (nothing is stored) and raise.
+    """
+    if not items:
+        return []
+    try:
+        with write_lock(ws), ws.begin() as conn:
+            return _store(ws, conn, items, _now())
+    except (sa.exc.IntegrityError, InvitationError):
+        if len(items) == 1:  # PostgreSQL: a concurrent request with the same key committed first
             with ws.engine.connect() as conn:
-                existing = stored_response(conn, version.survey_id, key)
+                existing = stored_response(conn, items[0].version.survey_id, items[0].key)
             if existing is None:
-                raise
-            return Stored(existing, False)
+                raise  # (an invitation claimed concurrently by another key is refused as used)
+            return [Stored(existing, False)]
+        # one of several collided with a concurrent writer: store them one by one
+        return [outcome for item in items for outcome in submit_many(ws, [item])]
 
 
-def _write(
-    conn: sa.Connection,
-    version: Version,
-    submission: Submission,
-    key: str,
-    now: datetime,
-    channel: str,
-    language: str | None,
-    started_at: datetime | None,
-    submitted_at: datetime | None,
-    invitation: str | None,
-    customer: str | None,
-    entered_by: str | None,
-) -> Stored:
-    invite = find_invitation(conn, version.form_id, invitation) if invitation else None
-    if invite is not None and invite.response_id is not None:
-        raise InvitationError("this invitation has already been used", "invitation_used")
+def _existing(conn: sa.Connection, items: Sequence[Pending]) -> dict[tuple[int, str], int]:
+    r = t.responses
+    keys: dict[int, set[str]] = {}
+    for item in items:
+        keys.setdefault(item.version.survey_id, set()).add(item.key)
+    found: dict[tuple[int, str], int] = {}
+    for survey_id, wanted in keys.items():
+        rows = conn.execute(
+            sa.select(r.c.id, r.c.idempotency_key).where(r.c.survey_id == survey_id, r.c.idempotency_key.in_(wanted))
+        ).all()
+        found.update({(survey_id, row.idempotency_key): int(row.id) for row in rows})
+    return found
+
+
+def _check(item: Pending) -> Submission:
+    v = item.version
+    submission = validate_submission(v.form, item.raw, strict=item.strict, lang=item.language or "en")
+    staff = item.entered_by is not None
+    if not staff and not v.is_open:
+        raise SurveyClosedError(f"survey {v.form_code!r} is closed")
+    if not staff and v.access == "invitation" and not item.invitation:
+        raise InvitationError("this survey is by invitation only", "invitation_required")
+    return submission
+
+
+def _store(ws: Workspace, conn: sa.Connection, items: Sequence[Pending], now: datetime) -> list[Stored | SurveyError]:
+    stored = _existing(conn, items)
+    outcomes: list[Stored | SurveyError | None] = [None] * len(items)
+    first: dict[tuple[int, str], int] = {}  # key → index of the batch item that stores it
+    claimed: set[int] = set()
+    rows: list[tuple[int, Pending, Submission, dict[str, Any], Any]] = []
+    for n, item in enumerate(items):
+        slot = (item.version.survey_id, item.key)
+        if slot in stored:
+            outcomes[n] = Stored(stored[slot], False)
+            continue
+        if slot in first:
+            continue  # filled in once the first item with this key is stored
+        try:
+            submission = _check(item)
+            invite = find_invitation(conn, item.version.form_id, item.invitation) if item.invitation else None
+            if invite is not None and (invite.response_id is not None or int(invite.id) in claimed):
+                raise InvitationError("this invitation has already been used", "invitation_used")
+        except SurveyError as e:
+            outcomes[n] = e
+            continue
+        if invite is not None:
+            claimed.add(int(invite.id))
+        first[slot] = n
+        rows.append((n, item, submission, _response(conn, item, invite, now), invite))
+    _insert(ws, conn, rows, outcomes, now)
+    for n, item in enumerate(items):
+        if outcomes[n] is None:
+            origin = outcomes[first[(item.version.survey_id, item.key)]]
+            outcomes[n] = Stored(origin.response_id, False) if isinstance(origin, Stored) else origin
+    return [o for o in outcomes if o is not None]
+
+
+def _response(conn: sa.Connection, item: Pending, invite: Any, now: datetime) -> dict[str, Any]:
+    """The ``responses`` row of a submission (without ``id``)."""
     customer_id = invite.customer_id if invite is not None else None
-    if customer_id is None and customer:
-        customer_id = ensure_customer(conn, customer, now)
-    meta = {
+    if customer_id is None and item.customer:
+        customer_id = ensure_customer(conn, item.customer, now)
+    return {
+        "survey_id": item.version.survey_id,
+        "idempotency_key": item.key,
+        "finished": True,
         "customer_id": customer_id,
-        "channel": (invite.channel if invite is not None and invite.channel else channel),
-        "language": language,
-        "started_at": started_at,
-        "submitted_at": submitted_at or now,
+        "channel": invite.channel if invite is not None and invite.channel else item.channel,
+        "language": item.language,
+        "started_at": item.started_at,
+        "submitted_at": item.submitted_at or now,
         "created_at": now,
-        "entered_by": entered_by,
+        "entered_by": item.entered_by,
     }
-    response_id = _insert(conn, version, submission, key, meta)
-    if invite is not None:
-        _claim(conn, int(invite.id), response_id, now)
-    return Stored(response_id, True)
+
+
+def _insert(
+    ws: Workspace,
+    conn: sa.Connection,
+    rows: list[tuple[int, Pending, Submission, dict[str, Any], Any]],
+    outcomes: list[Stored | SurveyError | None],
+    now: datetime,
+) -> None:
+    """Insert the batch's responses, answers and facts (one multi-row INSERT each) and claim invitations."""
+    if not rows:
+        return
+    r = t.responses
+    inserted = conn.execute(
+        r.insert().values([row[3] for row in rows]).returning(r.c.id, r.c.survey_id, r.c.idempotency_key)
+    ).all()
+    ids = {(int(x.survey_id), x.idempotency_key): int(x.id) for x in inserted}
+    customers = _customers(conn, {row[3]["customer_id"] for row in rows if row[3]["customer_id"] is not None})
+    answers, facts = [], []
+    for n, item, submission, response, invite in rows:
+        response_id = ids[(item.version.survey_id, item.key)]
+        survey_ids = _ids(ws, conn, item.version.survey_id)
+        mine = [{**a, "response_id": response_id} for a in answer_rows(survey_ids, submission)]
+        answers += mine
+        facts += _fact_rows(survey_ids, mine, {**response, "id": response_id}, customers.get(response["customer_id"]))
+        if invite is not None:
+            _claim(conn, int(invite.id), response_id, now)
+        outcomes[n] = Stored(response_id, True)
+    if answers:  # one multi-row INSERT each (an executemany is one statement per row on DuckDB)
+        conn.execute(t.answers.insert().values(answers))
+        conn.execute(t.answer_facts.insert().values(facts))
+
+
+def _customers(conn: sa.Connection, customer_ids: set[int]) -> dict[int, Any]:
+    if not customer_ids:
+        return {}
+    cu = t.customers
+    found = conn.execute(
+        sa.select(cu.c.id, cu.c.segment, cu.c.region, cu.c.industry).where(cu.c.id.in_(customer_ids))
+    ).all()
+    return {int(r.id): r for r in found}
+
+
+def _claim(conn: sa.Connection, invitation_id: int, response_id: int, now: datetime) -> None:
+    i = t.invitations
+    done = conn.execute(
+        i.update()
+        .where(i.c.id == invitation_id, i.c.response_id.is_(None))
+        .values(response_id=response_id, used_at=now)
+        .returning(i.c.id)
+    ).all()
+    if len(done) != 1:  # (DuckDB reports no rowcount for an UPDATE; RETURNING works on both engines)
+        raise InvitationError("this invitation has already been used", "invitation_used")

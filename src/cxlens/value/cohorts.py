@@ -35,7 +35,7 @@ from cxlens.metrics.intervals import wilson_interval
 from cxlens.store import Workspace
 from cxlens.value.rfm import analytics
 
-__all__ = ["cohort_expr", "cohort_matrix", "cohort_pivot", "repeat_customers", "utc_offset_seconds"]
+__all__ = ["cohort_counts", "cohort_matrix", "cohort_pivot", "repeat_customers", "utc_offset_seconds"]
 
 _MEASURES = ("retention", "active", "revenue", "revenue_per_customer", "cumulative_revenue_per_customer", "orders")
 
@@ -68,9 +68,9 @@ def _key_to_month(keys: pd.Series) -> pd.Series:
     return pd.to_datetime(pd.DataFrame({"year": k // 12, "month": k % 12 + 1, "day": 1})).astype("datetime64[us]")
 
 
-def cohort_expr(an: Analytics, *, as_of: datetime | None = None, timezone: str = "UTC") -> Any:
-    """Per cohort and month since first purchase: ``active`` customers, ``orders`` and ``revenue``, as one
-    Ibis expression (integer month keys ``cohort_key`` and ``month``).
+def cohort_counts(an: Analytics, *, as_of: datetime | None = None, timezone: str = "UTC") -> pd.DataFrame:
+    """Per cohort and month since first purchase: ``active`` customers, ``orders`` and ``revenue``
+    (integer month keys ``cohort_key`` and ``month``), computed on the engine.
 
     On DuckDB each customer's active months are one 62-bit mask per 62 months (``bit_or`` of
     ``1 << month``), so the costly customer × month grouping of millions of rows is never built: one pass
@@ -86,15 +86,15 @@ def cohort_expr(an: Analytics, *, as_of: datetime | None = None, timezone: str =
         return o.select(ck=o.customer_id, m=_month_key(o.ordered_at, offset), **{c: o[c] for c in extra})
 
     if an.engine != "duckdb":
-        return _cohorts_grouped(orders("amount"))
+        return an.execute(_cohorts_grouped(orders("amount")))
     o = an.table("orders")
     if as_of is not None:
         o = o.filter(o.ordered_at < as_of)
     low, high = an.execute(o.aggregate(low=o.ordered_at.min(), high=o.ordered_at.max())).iloc[0]
     if pd.isna(low):
-        return _cohorts_grouped(orders("amount"))
+        return an.execute(_cohorts_grouped(orders("amount")))
     keys = [_python_month_key(pd.Timestamp(t), offset) for t in (low, high)]
-    return _cohorts_masked(orders(), orders("amount"), keys[0], keys[1])
+    return _cohorts_masked(an, orders(), orders("amount"), keys[0], keys[1])
 
 
 def _python_month_key(ts: pd.Timestamp, offset: int) -> int:
@@ -115,12 +115,13 @@ def _cohorts_grouped(o: Any) -> Any:
 _BITS = 62
 
 
-def _cohorts_masked(o: Any, ro: Any, low: int, high: int) -> Any:
+def _cohorts_masked(an: Analytics, o: Any, ro: Any, low: int, high: int) -> pd.DataFrame:
     """The bit-mask plan: ``o`` (ck, m) and ``ro`` (ck, m, amount) are separate scans of the orders, so
     that each aggregate reads the table directly (DuckDB then uses its perfect-hash aggregation on the
     integer customer key) and no 20-million-row intermediate is shared. The per-customer masks are
-    materialised once (``cache``): the active customers are per-cohort sums of each bit, the revenue is a
-    join of the orders to their customer's cohort."""
+    materialised once (``cache``, released at the end so that no later call reads stale masks): the
+    active customers are per-cohort sums of each bit, the revenue is a join of the orders to their
+    customer's cohort."""
     rel = o.m - low
     one = ibis.literal(1).cast("int64")
     chunks = (high - low) // _BITS + 1
@@ -129,6 +130,14 @@ def _cohorts_masked(o: Any, ro: Any, low: int, high: int) -> Any:
         for j in range(chunks)
     }
     f = o.group_by("ck").aggregate(cohort_key=o.m.min(), **masks).cache()
+    try:
+        return an.execute(_from_masks(f, ro, low, high))
+    finally:
+        f.release()
+
+
+def _from_masks(f: Any, ro: Any, low: int, high: int) -> Any:
+    one = ibis.literal(1).cast("int64")
     bits = {
         f"b{pos}": ((f[f"mask{pos // _BITS}"] >> (pos % _BITS)) & one).sum() for pos in range(high - low + 1)
     }
@@ -160,7 +169,7 @@ def cohort_matrix(
     """
     an = analytics(where)
     zone = timezone or load_settings().timezone
-    raw = an.execute(cohort_expr(an, as_of=as_of, timezone=zone))
+    raw = cohort_counts(an, as_of=as_of, timezone=zone)
     columns = ["cohort", "month", "customers", "active", "retention", "ci_low", "ci_high", "orders", "revenue"]
     if raw.empty:
         extra = ["revenue_per_customer", "cumulative_revenue_per_customer"]

@@ -26,7 +26,7 @@ from cxlens.web.i18n import COOKIE as LANG_COOKIE
 from cxlens.web.i18n import LANGS, negotiate
 from cxlens.web.nav import register
 from cxlens.web.permissions import check_routes
-from cxlens.web.security import CSRF_COOKIE, CsrfSigner, RateLimiter, load_secret
+from cxlens.web.security import CSRF_COOKIE, CookieSigner, CsrfSigner, RateLimiter, load_secret
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -97,10 +97,12 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
-    csrf = CsrfSigner(load_secret(ws.path))
+    secret = load_secret(ws.path)
+    csrf = CsrfSigner(secret)
     app.state.cx = WebState(
         ws=ws,
         csrf=csrf,
+        sessions=CookieSigner(secret, salt="cxlens-session"),
         templates=templates_for(),
         signin_limiter=RateLimiter(signin_attempts, signin_window),
         secure_cookies=secure_cookies,

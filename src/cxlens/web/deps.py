@@ -32,7 +32,7 @@ from cxlens.web.accounts import Actor, User
 from cxlens.web.i18n import translate
 from cxlens.web.nav import NAV, NavItem
 from cxlens.web.permissions import ACTIONS, PUBLIC, allowed
-from cxlens.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, CsrfSigner, RateLimiter
+from cxlens.web.security import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, CookieSigner, CsrfSigner, RateLimiter
 
 __all__ = [
     "CurrentUser",
@@ -58,6 +58,7 @@ class WebState:
 
     ws: Workspace
     csrf: CsrfSigner
+    sessions: CookieSigner
     templates: Jinja2Templates
     signin_limiter: RateLimiter
     secure_cookies: bool = False
@@ -113,7 +114,7 @@ async def current_user(request: Request, ws: Db) -> User | None:
     if header.lower().startswith("bearer "):
         user = accounts.user_for_token(ws, header[7:].strip())
     else:
-        token = request.cookies.get(SESSION_COOKIE)
+        token = get_state(request).sessions.unsign(request.cookies.get(SESSION_COOKIE))
         user = accounts.user_for_session(ws, token) if token else None
     request.state.user = user
     return user

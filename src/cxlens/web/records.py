@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from cxlens.model import tables as t
 from cxlens.store import Workspace
 
-__all__ = ["LISTINGS", "Listing", "all_records", "filter_options", "list_records", "survey_codes"]
+__all__ = ["LISTINGS", "Listing", "all_records", "filter_options", "list_records", "survey_codes", "text_version"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +165,13 @@ def survey_codes(ws: Workspace) -> list[str]:
     """The codes of the stored surveys (responses are imported against one of them)."""
     with ws.engine.connect() as conn:
         return [str(c) for c in conn.execute(sa.select(t.surveys.c.code).order_by(t.surveys.c.code)).scalars()]
+
+
+def text_version(ws: Workspace) -> tuple[int, str]:
+    """Changes whenever stored text results can have changed (``cxlens text analyze`` writes them): the
+    number of results and the latest analysis time."""
+    with ws.engine.connect() as conn:
+        count, latest = conn.execute(
+            sa.select(sa.func.count(), sa.func.max(t.text_results.c.analyzed_at)).select_from(t.text_results)
+        ).one()
+    return int(count), str(latest)

@@ -4,7 +4,8 @@
   parameters is re-hashed at the next sign-in.
 - Session and API tokens are 256-bit random strings (``secrets.token_urlsafe(32)``); the database keeps
   only their SHA-256, so a copy of the database signs nobody in. A fast hash suffices for random tokens
-  (no dictionary to guess from); a slow one is for passwords.
+  (no dictionary to guess from); a slow one is for passwords. The session cookie carries the token
+  HMAC-signed (:class:`CookieSigner`), so forged cookies are refused before any lookup.
 - CSRF protection is the signed double-submit cookie (OWASP CSRF Prevention Cheat Sheet): each browser
   gets a random token in an HMAC-signed ``cxlens_csrf`` cookie, every form carries the same token in a
   hidden ``csrf_token`` field (or an ``X-CSRF-Token`` header), and an unsafe request whose field does not
@@ -32,6 +33,7 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "SESSION_COOKIE",
+    "CookieSigner",
     "CsrfSigner",
     "RateLimiter",
     "check_password_strength",
@@ -103,6 +105,26 @@ def load_secret(folder: Path) -> bytes:
     with os.fdopen(fd, "w", encoding="ascii") as fh:
         fh.write(key.hex() + "\n")
     return key
+
+
+class CookieSigner:
+    """HMAC-signs cookie values (itsdangerous), so a cookie the server did not issue is refused before any
+    database lookup."""
+
+    def __init__(self, secret: bytes, salt: str) -> None:
+        self._signer = Signer(secret, salt=salt)
+
+    def sign(self, value: str) -> str:
+        return self._signer.sign(value).decode()
+
+    def unsign(self, cookie: str | None) -> str | None:
+        """The value inside a cookie, or None if the cookie is missing or its signature is wrong."""
+        if not cookie:
+            return None
+        try:
+            return self._signer.unsign(cookie).decode()
+        except BadSignature:
+            return None
 
 
 class CsrfSigner:

@@ -1,7 +1,9 @@
 """Freshdesk ticket exports (CSV/XLSX): Ticket ID → ticket_id, Created time → created_at, Resolved time →
 resolved_at (Closed time if there is none), First responded time → first_response_at, Contact ID →
 customer_id, Agent → agent, Group → team, Source → channel, Type → category, Subject, Description, Status,
-Priority, Satisfaction rating → csat. Contact details (Full name, Email, Mobile phone, Work phone, Title)
+Priority, Satisfaction rating → csat, Agent interactions (the agent's replies on the ticket) → agent_replies;
+Freshdesk's export has no reopen count, so a ``Reopened count`` column (a custom field) is read if present and
+otherwise reopenings come from a ticket-events import. Contact details (Full name, Email, Mobile phone, Work phone, Title)
 are dropped: the contact is known by its id.
 """
 
@@ -31,6 +33,8 @@ COLUMNS = {
     "status": ("Status",),
     "priority": ("Priority",),
     "csat": ("Satisfaction rating", "Customer satisfaction"),
+    "agent_replies": ("Agent interactions", "Agent Interactions"),
+    "reopen_count": ("Reopened count", "Reopen count"),
 }
 DROPPED = ("Full name", "Email", "Mobile phone", "Work phone", "Title", "Requester email", "Requester name")
 

@@ -4,7 +4,9 @@ Columns: Id → ticket_id, Created at → created_at, Solved at → resolved_at,
 customer_id, Assignee id / Assignee → agent, Group → team, Via → channel, Ticket type → category, Subject,
 Status, Priority; ``First reply time in minutes`` gives first_response_at (created_at + the minutes).
 Satisfaction Score ``Good`` / ``Bad`` is stored as CSAT 5 / 1 on a 1–5 scale; ``Offered``, ``Not Offered``
-and ``Unoffered`` mean no rating. Requester e-mail and phone columns are dropped.
+and ``Unoffered`` mean no rating. Zendesk's ticket metrics ``Reopens`` (times the ticket went from solved
+back to open) → reopen_count and ``Replies`` (public agent replies) → agent_replies, which first-contact
+resolution and the reopen rate read. Requester e-mail and phone columns are dropped.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ COLUMNS = {
     "status": ("Status",),
     "priority": ("Priority",),
     "csat": ("Satisfaction Score", "Satisfaction score"),
+    "reopen_count": ("Reopens",),
+    "agent_replies": ("Replies",),
 }
 DROPPED = ("Requester email", "Requester phone", "Submitter", "Submitter email")
 CSAT = {"good": "5", "bad": "1", "offered": "", "not offered": "", "unoffered": ""}

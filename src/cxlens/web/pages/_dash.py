@@ -219,7 +219,7 @@ def safe_kpi(ws: Workspace, metric: str, sel: Selection) -> Kpi:
     the whole dashboard down."""
     try:
         return kpi(ws, metric, sel)
-    except Exception as err:  # noqa: BLE001  (shown on the card and logged with its traceback)
+    except Exception as err:
         _log.exception("KPI %s failed for %s", metric, sel)
         m = get_metric(metric)
         return Kpi(

@@ -67,7 +67,7 @@ def signin(
     redirect = RedirectResponse(_safe_next(next), status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
-        token,
+        state.sessions.sign(token),
         max_age=accounts.SESSION_DAYS * 86400,
         httponly=True,
         samesite="lax",
@@ -79,7 +79,7 @@ def signin(
 
 @router.post("/signout")
 def signout(request: Request, ws: Db, user: Annotated[User, require("account.self")]) -> RedirectResponse:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = get_state(request).sessions.unsign(request.cookies.get(SESSION_COOKIE))
     if token:
         accounts.delete_session(ws, token)
     response = RedirectResponse("/signin", status_code=303)

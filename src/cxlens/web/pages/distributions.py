@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from cxlens.metrics import get_metric
 from cxlens.web.accounts import User
-from cxlens.web.deps import Db, render, require
+from cxlens.web.deps import Db, lang_of, render, require
+from cxlens.web.i18n import translate
 from cxlens.web.nav import NavItem
 from cxlens.web.pages._dash import Selection, _num, ask, period_label, records, selection, spec_bars
 from cxlens.web.pages.overview import filter_fields
@@ -22,7 +23,7 @@ NAV = [NavItem("nav.distributions", "/distributions", "dashboard.view", order=20
 PER_QUESTION = ("nps", "csat", "csat_mean", "ces", "ces_easy")
 
 
-def nps_mix(ws: Any, sel: Selection) -> dict[str, Any]:
+def nps_mix(ws: Any, sel: Selection, lang: str = "en") -> dict[str, Any]:
     """The NPS composition per period (promoters %, passives %, detractors %) as a stacked chart."""
     frame, ignored = ask(ws, "nps", sel, every=True)
     frame = frame[frame["n"] > 0].sort_values("period", ignore_index=True)
@@ -41,9 +42,9 @@ def nps_mix(ws: Any, sel: Selection) -> dict[str, Any]:
             "max": 100,
             "x": [period_label(p, sel.every) for p in frame["period"]],
             "series": [
-                {"name": "promoters", "data": promoters},
-                {"name": "passives", "data": passives},
-                {"name": "detractors", "data": detractors},
+                {"name": translate("dist.promoters", lang), "data": promoters},
+                {"name": translate("dist.passives", lang), "data": passives},
+                {"name": translate("dist.detractors", lang), "data": detractors},
             ],
         },
     }
@@ -73,7 +74,7 @@ def distributions(
         request,
         "dashboards/distributions.html",
         {
-            "mix": nps_mix(ws, sel),
+            "mix": nps_mix(ws, sel, lang_of(request)),
             "per_question": per_question,
             "sel": sel,
             "fields": filter_fields(request, ws, sel, slices=()),

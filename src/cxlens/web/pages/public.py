@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -27,12 +28,13 @@ from cxlens.exceptions import (
     SubmissionInvalidError,
     SubmissionTokenError,
     SurveyClosedError,
+    SurveyError,
     SurveyNotFoundError,
 )
-from cxlens.surveys import Version, issue_token, load_version, read_token, resolve_link, submit
+from cxlens.surveys import Pending, Stored, Version, issue_token, load_version, read_token, resolve_link, submit_many
 from cxlens.surveys.invitations import find_invitation
 from cxlens.surveys.messages import message, pick
-from cxlens.web.deps import Db, lang_of, public, render
+from cxlens.web.deps import Db, WebState, get_state, lang_of, public, render
 from cxlens.web.pages._surveyform import question_views, raw_answers, submit_limiter, token_secret
 
 router = APIRouter(include_in_schema=False)
@@ -139,9 +141,69 @@ def _throttled(request: Request) -> Response | None:
     return response
 
 
+class GroupCommit:
+    """Stores public submissions in batches: those that arrive while a batch is being written wait and go
+    into the next one, so one durable commit serves many respondents (each still gets its own outcome,
+    and none is acknowledged before the commit that stores it)."""
+
+    #: the most submissions one transaction stores
+    MAX_BATCH = 256
+
+    def __init__(self) -> None:
+        self._queue: list[tuple[Pending, asyncio.Future[Stored | SurveyError]]] = []
+        self._running = False
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def submit(self, request: Request, item: Pending) -> Stored | SurveyError:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (a test client's): nothing of the old one carries over
+            self._loop, self._queue, self._running = loop, [], False
+        future: asyncio.Future[Stored | SurveyError] = loop.create_future()
+        self._queue.append((item, future))
+        if not self._running:
+            self._running = True
+            self._task = loop.create_task(self._drain(get_state(request)))
+        return await future
+
+    async def _drain(self, state: WebState) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+                try:
+                    async with state.lock():
+                        outcomes = await run_in_threadpool(submit_many, state.ws, [item for item, _ in batch])
+                except Exception as error:  # the database failed: every submission of the batch is refused
+                    for _, future in batch:
+                        future.set_exception(error)
+                    continue
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    future.set_result(outcome)
+        finally:
+            self._running = False
+
+
+def _group_commit(request: Request) -> GroupCommit:
+    extras = get_state(request).extras
+    if "survey_group_commit" not in extras:
+        extras["survey_group_commit"] = GroupCommit()
+    writer: GroupCommit = extras["survey_group_commit"]
+    return writer
+
+
+async def _read(request: Request, function: Any, *args: Any) -> Any:
+    """Run a library read under the workspace lock, off the event loop."""
+    state = get_state(request)
+    async with state.lock():
+        return await run_in_threadpool(function, state.ws, *args)
+
+
 @router.post("/s/{slug}", dependencies=[public()])
-async def submit_page(request: Request, ws: Db, slug: str) -> Response:
-    """Check and store a submission; 303 to the thank-you page once it is committed."""
+async def submit_page(request: Request, slug: str) -> Response:
+    """Check and store a submission; 303 to the thank-you page once it is committed.
+
+    The route holds the workspace only to read the form's version: the write goes through the
+    :class:`GroupCommit` queue, so respondents who submit at the same moment share one commit."""
     throttled = _throttled(request)
     if throttled is not None:
         return throttled
@@ -149,39 +211,40 @@ async def submit_page(request: Request, ws: Db, slug: str) -> Response:
     lang = lang_of(request)
     invitation = str(data.get("_i") or "") or None
     try:
-        current = resolve_link(ws, slug)
-    except SurveyNotFoundError:
-        return _page(request, "not_found", STATUS["not_found"])
-    except SurveyClosedError:
-        return _page(request, "closed", STATUS["closed"])
-    try:
         token = read_token(token_secret(request), str(data.get("_token") or ""))
-        version = load_version(ws, token.version_id)
-        if version.form_id != current.form_id:
+        version: Version = await _read(request, load_version, token.version_id)
+        if version.slug != slug:
             raise SubmissionTokenError("the submission token belongs to another survey")
     except (SubmissionTokenError, SurveyNotFoundError):
+        try:
+            current: Version = await _read(request, resolve_link, slug)
+        except SurveyNotFoundError:
+            return _page(request, "not_found", STATUS["not_found"])
+        except SurveyClosedError:
+            return _page(request, "closed", STATUS["closed"])
         _, kept = raw_answers(current.form, data)
         notice = message("token_invalid", lang)
         return render_form(request, current, status=422, values=kept, invitation=invitation, notice=notice)
     raw, kept = raw_answers(version.form, data)
-    try:
-        await run_in_threadpool(
-            submit,
-            ws,
-            version,
-            raw,
-            key=token.idempotency_key,
-            channel="web",
-            language=lang,
-            started_at=datetime.fromtimestamp(token.issued_at, UTC).replace(tzinfo=None),
-            invitation=invitation,
-        )
-    except SubmissionInvalidError as e:
-        return render_form(request, version, status=422, values=kept, errors=e.messages(lang), invitation=invitation)
-    except SurveyClosedError:
+    item = Pending(
+        version,
+        raw,
+        token.idempotency_key,
+        channel="web",
+        language=lang,
+        started_at=datetime.fromtimestamp(token.issued_at, UTC).replace(tzinfo=None),
+        invitation=invitation,
+    )
+    outcome = await _group_commit(request).submit(request, item)
+    if isinstance(outcome, SubmissionInvalidError):
+        errors = outcome.messages(lang)
+        return render_form(request, version, status=422, values=kept, errors=errors, invitation=invitation)
+    if isinstance(outcome, SurveyClosedError):
         return _page(request, "closed", STATUS["closed"])
-    except InvitationError as e:
-        return _page(request, e.reason, STATUS[e.reason])
+    if isinstance(outcome, InvitationError):
+        return _page(request, outcome.reason, STATUS[outcome.reason])
+    if isinstance(outcome, SurveyError):
+        return _page(request, "not_found", STATUS["not_found"])
     return RedirectResponse(f"/s/{slug}/thanks?lang={lang}", status_code=303)
 
 

@@ -13,14 +13,17 @@
     return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
   }
 
+  var PALETTE = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4", "#ea7ccc"];
+
   function band(spec, s, i) {
-    /* an interval band: an invisible base at `low`, then (high - low) stacked on it */
+    /* an interval band in the line's colour: an invisible base at `low`, then (high - low) stacked on it */
     var stack = "ci" + i;
+    var colour = PALETTE[i % PALETTE.length];
     return [
-      { name: s.name + " CI", type: "line", data: s.low, stack: stack, symbol: "none",
+      { name: s.name + " CI", type: "line", data: s.low, stack: stack, symbol: "none", color: colour,
         lineStyle: { opacity: 0 }, tooltip: { show: false }, silent: true },
-      { name: s.name + " CI", type: "line", stack: stack, symbol: "none", lineStyle: { opacity: 0 },
-        areaStyle: { opacity: 0.18 }, tooltip: { show: false }, silent: true,
+      { name: s.name + " CI", type: "line", stack: stack, symbol: "none", lineStyle: { opacity: 0 }, color: colour,
+        areaStyle: { opacity: 0.18, color: colour }, tooltip: { show: false }, silent: true,
         data: s.high.map(function (h, k) { return (h === null || s.low[k] === null) ? null : h - s.low[k]; }) }
     ];
   }
@@ -29,6 +32,7 @@
     return {
       type: "custom", name: s.name + " CI", silent: true, tooltip: { show: false },
       data: s.data.map(function (v, k) { return [k, s.low[k], s.high[k]]; }),
+      encode: horizontal ? { x: [1, 2], y: 0 } : { x: 0, y: [1, 2] },
       renderItem: function (params, api) {
         var lo = api.value(1), hi = api.value(2);
         if (lo === null || hi === null || Number.isNaN(lo) || Number.isNaN(hi)) { return null; }
@@ -56,7 +60,8 @@
     if (spec.kind === "line") {
       var series = [];
       spec.series.forEach(function (s, i) {
-        series.push({ name: s.name, type: "line", data: s.data, connectNulls: false, showSymbol: true });
+        series.push({ name: s.name, type: "line", data: s.data, connectNulls: false, showSymbol: true,
+                      color: PALETTE[i % PALETTE.length] });
         if (s.low && s.high) { series = series.concat(band(spec, s, i)); }
       });
       base.legend.data = spec.series.map(function (s) { return s.name; });
@@ -65,20 +70,23 @@
       base.series = series;
     } else if (spec.kind === "bar") {
       var horizontal = !!spec.horizontal;
-      var cat = { type: "category", data: spec.categories };
+      var cat = { type: "category", data: spec.categories, inverse: horizontal,
+                  axisLabel: { interval: 0 } };
       var val = { type: "value", name: spec.unit || "" };
       base.xAxis = horizontal ? val : cat;
       base.yAxis = horizontal ? cat : val;
       base.series = [];
       spec.series.forEach(function (s) {
-        base.series.push({ name: s.name, type: "bar", data: s.data });
+        base.series.push({ name: s.name, type: "bar", data: s.data, barMaxWidth: 36 });
         if (s.low && s.high) { base.series.push(errorBars(spec, s, horizontal)); }
       });
       base.legend.data = spec.series.map(function (s) { return s.name; });
     } else if (spec.kind === "stack") {
       base.xAxis = { type: "category", data: spec.x };
       base.yAxis = { type: "value", name: spec.unit || "", max: spec.max || null };
-      base.series = spec.series.map(function (s) { return { name: s.name, type: "bar", stack: "all", data: s.data }; });
+      base.series = spec.series.map(function (s) {
+        return { name: s.name, type: "bar", stack: "all", data: s.data, barMaxWidth: 48 };
+      });
     }
     return base;
   }
@@ -89,8 +97,12 @@
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var island = document.getElementById(el.getAttribute("data-chart"));
       if (!island) { return; }
+      var spec = JSON.parse(island.textContent);
+      if (spec.kind === "bar" && spec.horizontal && spec.categories.length > 12) {
+        el.style.height = (spec.categories.length * 22 + 90) + "px";  /* one readable row per slice */
+      }
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
-      chart.setOption(option(JSON.parse(island.textContent)));
+      chart.setOption(option(spec));
       charts.push(chart);
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
