@@ -206,19 +206,46 @@ def themes(
         str, typer.Option(help="Cluster texts of this sentiment: negative, neutral, positive or all.")
     ] = "negative",
     n_themes: Annotated[int, typer.Option(help="At most this many themes.")] = 8,
+    save: Annotated[bool, typer.Option(help="Store the themes and their texts as a new theme run.")] = True,
+    stored: Annotated[
+        bool, typer.Option("--stored", help="Show the latest stored theme run per period instead of clustering.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Keywords, themes with quotes, aspects over time and emerging terms, from the stored results."""
     from cxlens.store import Workspace
-    from cxlens.text.report import text_overview
+    from cxlens.text.report import latest_theme_run, stored_themes, text_overview
 
     try:
         with Workspace.open(path) as ws:
-            info = text_overview(
-                ws, source=source, every=every, n_themes=n_themes, label=None if label == "all" else label
-            )
+            if stored:
+                run = latest_theme_run(ws)
+                frame = stored_themes(ws, every=every)
+            else:
+                info = text_overview(
+                    ws,
+                    source=source,
+                    every=every,
+                    n_themes=n_themes,
+                    label=None if label == "all" else label,
+                    save=save,
+                )
     except (CxlensError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
+    if stored and run is not None:
+        if as_json:
+            rows = frame.drop(columns=["quotes"]).astype(object)
+            rows = rows.where(rows.notna(), None)
+            _print_json({"ok": True, "run": run, "rows": rows.to_dict("records")})
+            return
+        note = " (texts were analysed since: run `cxlens text themes` again)" if run["stale"] else ""
+        table = Table("theme", "label", "period", "n", "mean score", "negative", title=f"theme run {run['id']}{note}")
+        for r in frame.itertuples(index=False):
+            table.add_row(
+                str(r.theme), r.label, str(r.period), str(r.n), f"{r.mean_score:+.2f}", f"{r.negative_share:.0%}"
+            )
+        out.print(table)
+        return
     if as_json:
         _print_json({"ok": True, **info})
         return

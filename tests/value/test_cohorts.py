@@ -114,3 +114,33 @@ def test_demo_workspace_sanity(demo_ws: Workspace) -> None:
     assert (m.groupby("cohort")["cumulative_revenue_per_customer"].diff().dropna() >= -1e-9).all()
     r = repeat_customers(demo_ws)
     assert r["repeat_customers"].iloc[-1] == r["repeat_customers"].iloc[:-1].sum()
+
+
+def test_bit_mask_plan_in_chunks_equals_the_grouped_plan(orders_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Masks of 2 bits force several mask columns (as data spanning more than 62 months would)."""
+    import cxlens.value.cohorts as cohorts
+
+    an = Analytics.for_workspace(orders_ws)
+    assert an.engine == "duckdb"
+    plain = cohort_matrix(an, timezone="UTC")
+    monkeypatch.setattr(cohorts, "_BITS", 2)
+    chunked = cohort_matrix(an, timezone="UTC")
+    pd.testing.assert_frame_equal(plain, chunked)
+    monkeypatch.setattr(an, "engine", "other")  # the grouped plan other engines use
+    pd.testing.assert_frame_equal(plain, cohort_matrix(an, timezone="UTC"))
+
+
+def test_masks_do_not_go_stale(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cxlens.ingest import import_file
+
+    folder = Path(str(tmp_path))
+    (folder / "a.csv").write_text("order_id,customer_id,ordered_at,amount\nA1,K1,2025-01-05,10\n", encoding="utf-8")
+    (folder / "b.csv").write_text("order_id,customer_id,ordered_at,amount\nB1,K1,2025-02-05,10\n", encoding="utf-8")
+    with Workspace.init(folder / "ws") as ws:
+        import_file(ws, folder / "a.csv", "orders")
+        an = Analytics.for_workspace(ws)
+        assert cohort_matrix(an, timezone="UTC")["active"].tolist() == [1]
+        import_file(ws, folder / "b.csv", "orders")
+        assert cohort_matrix(an, timezone="UTC")["active"].tolist() == [1, 1]

@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from cxlens.metrics import Analytics
 from cxlens.store import Workspace
-from cxlens.value.rfm import DEFAULT_RULES, check_rules, default_as_of, load_rules, rfm, rfm_profiles
+from cxlens.value.rfm import (
+    DEFAULT_RULES,
+    assign_segments,
+    check_rules,
+    default_as_of,
+    load_rules,
+    quintile_scores,
+    rfm,
+    rfm_expr,
+    rfm_profiles,
+)
 
 AS_OF = datetime(2025, 7, 1)  # as in conftest.py
 
@@ -132,3 +143,47 @@ def test_demo_workspace_sanity(demo_ws: Workspace) -> None:
     assert prof.loc["champions", "frequency"] > prof.loc["lost", "frequency"]
     assert prof.loc["champions", "recency_days"] < prof.loc["lost", "recency_days"]
     assert prof.loc["champions", "monetary"] > prof.loc["lost", "monetary"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_quintile_scores_match_the_rank_formula(seed: int) -> None:
+    """The O(n) order-statistic scores equal 1 + ⌊5·rank/n⌋ with SQL's RANK() (ties share the lower)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    values = rng.integers(0, int(rng.integers(1, 30)), n)  # many ties
+    expected = 1 + (5 * (pd.Series(values).rank(method="min").to_numpy(np.int64) - 1)) // n
+    assert np.array_equal(quintile_scores(values), expected)
+    worst_first = 1 + (5 * (pd.Series(values).rank(method="min", ascending=False).to_numpy(np.int64) - 1)) // n
+    assert np.array_equal(quintile_scores(values, descending=True), worst_first)
+    floats = rng.normal(size=n)
+    assert np.array_equal(quintile_scores(floats), 1 + (5 * (pd.Series(floats).rank(method="min") - 1).astype(int)) // n)
+
+
+def test_quintile_scores_small_cases() -> None:
+    assert quintile_scores(np.array([], dtype=float)).tolist() == []
+    assert quintile_scores(np.array([7.0])).tolist() == [1]
+    assert quintile_scores(np.arange(10)).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert quintile_scores(np.array([3, 3, 3])).tolist() == [1, 1, 1]
+
+
+def test_engine_expression_equals_the_fast_path(value_engine: Analytics) -> None:
+    """rfm_expr (RANK windows and CASE on the engine) and rfm (aggregate + exact order statistics) agree."""
+    fast = rfm(value_engine, as_of=AS_OF, ids=False)
+    on_engine = value_engine.execute(rfm_expr(value_engine, AS_OF).order_by("customer_key"))
+    for column in ("recency_days", "frequency", "r_score", "f_score", "m_score", "rfm_score", "segment"):
+        assert fast[column].tolist() == on_engine[column].tolist(), column
+
+
+def test_engine_expression_equals_the_fast_path_on_the_demo(demo_ws: Workspace) -> None:
+    an = Analytics.for_workspace(demo_ws)
+    cutoff = default_as_of(an)
+    fast = rfm(an, ids=False)
+    on_engine = an.execute(rfm_expr(an, cutoff, filter_orders=False).order_by("customer_key"))
+    assert (fast["segment"].to_numpy() == on_engine["segment"].to_numpy()).all()
+    assert np.array_equal(fast["rfm_score"].to_numpy(), on_engine["rfm_score"].to_numpy())
+    assert np.allclose(fast["monetary"], on_engine["monetary"])
+
+
+def test_assign_segments_grid() -> None:
+    r, f, m = np.array([5, 1, 3]), np.array([5, 5, 3]), np.array([1, 1, 5])
+    assert assign_segments(r, f, m, DEFAULT_RULES).tolist() == ["champions", "cant_lose_them", "need_attention"]

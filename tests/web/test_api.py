@@ -126,6 +126,8 @@ def test_records_are_paginated_and_filtered(web) -> None:
     since = client.get("/api/v1/feedback?since=2025-01-14T00:00:00", headers=h).json()
     assert {f["external_id"] for f in since["items"]} == {"F2", "F3"}
     assert client.get("/api/v1/customers?filter=segment=A", headers=h).json()["total"] == 2
+    orders = client.get("/api/v1/orders?filter=category=X", headers=h).json()
+    assert orders["total"] == 3 and orders["items"][0]["amount"] == 20.0
 
 
 def test_sql_injection_in_filters_does_nothing(web) -> None:

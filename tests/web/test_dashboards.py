@@ -143,3 +143,12 @@ def test_lang_toggle_and_accept_language(web) -> None:
     fresh = web.client()
     assert "登录" in fresh.get("/signin", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).text
     assert "Sign in" in fresh.get("/signin", headers={"Accept-Language": "en-US,zh;q=0.5"}).text
+
+
+def test_targets_and_attainment(fresh_web) -> None:
+    (fresh_web.ws.path / "targets.yaml").write_text("nps: {target: 50}\nces: {target: 5}\n", encoding="utf-8")
+    html = fresh_web.signed_in("viewer").get("/overview").text
+    nps, ces = _card(html, "nps"), _card(html, "ces")
+    assert "target 50.0" in nps and "attained" in nps  # February NPS 66.7 ≥ 50
+    ces_value = _compute(fresh_web.ws, "ces", every="month")["value"].iloc[-1]
+    assert "target 5.0" in ces and ("missed" if ces_value < 5 else "attained") in ces

@@ -193,3 +193,43 @@ def test_xss_in_answers_is_inert_when_re_rendered(site: tuple[Any, str]) -> None
     payload = "<script>alert(1)</script>"
     page = client.post(f"/s/{slug}", data={**fields, "q_nps": "2", "q_spend": payload})
     assert page.status_code == 422 and payload not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_concurrent_submissions_share_commits_and_none_is_stored_twice(
+    site: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from cxlens.web.pages import public
+
+    web, slug = site
+    monkeypatch.setenv("CXLENS_SURVEY_RATE_LIMIT", "0/min")
+    web.app.state.cx.extras.pop("survey_limiter", None)
+    batches: list[int] = []
+    real = public.submit_many
+
+    def recording(ws: Any, items: Any) -> Any:
+        batches.append(len(items))
+        return real(ws, items)
+
+    monkeypatch.setattr(public, "submit_many", recording)
+
+    async def respondent(n: int) -> list[int]:
+        transport = httpx.ASGITransport(app=web.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            page = await client.get(f"/s/{slug}")
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+            data = {**fields, "q_nps": str(n % 11), "q_why": "x"}
+            sent = await asyncio.gather(*(client.post(f"/s/{slug}", data=data) for _ in range(2)))  # double click
+            return [r.status_code for r in sent]
+
+    async def crowd() -> list[list[int]]:
+        return await asyncio.gather(*(respondent(n) for n in range(20)))
+
+    codes = asyncio.run(crowd())
+    assert all(c == [303, 303] for c in codes)
+    assert _responses(web) == 20
+    assert sum(batches) == 40 and max(batches) > 1  # some submissions shared a transaction
+    web.app.state.cx.extras.pop("survey_limiter", None)

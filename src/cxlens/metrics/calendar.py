@@ -157,9 +157,8 @@ def calendar_table(cal: BusinessCalendar, start: date, end: date) -> pd.DataFram
     first, last = start - timedelta(days=2), end + timedelta(days=2)  # local days reach into UTC neighbours
     local_days = pd.date_range(first, last, freq="D")
     weekday_ok = np.isin(local_days.weekday, list(cal.days))
-    dates = local_days.date
-    off = np.isin(dates, list(cal.holidays)) if cal.holidays else np.zeros(len(dates), bool)
-    extra = np.isin(dates, list(cal.workdays)) if cal.workdays else np.zeros(len(dates), bool)
+    off = local_days.isin(pd.DatetimeIndex(list(cal.holidays)))
+    extra = local_days.isin(pd.DatetimeIndex(list(cal.workdays)))
     worked = local_days[(weekday_ok & ~off) | extra]
     intervals = []
     for a, b in cal.windows():

@@ -58,6 +58,9 @@ __all__ = [
     "text_aspects",
     "text_results",
     "text_sentences",
+    "text_theme_members",
+    "text_theme_runs",
+    "text_themes",
     "texts",
     "ticket_events",
     "tickets",
@@ -501,6 +504,44 @@ text_aspects = sa.Table(
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     *_pg_only("text_aspects", {}, index=("source_id",)),
+)
+
+#: Stored theme runs (``cxlens text themes``): a clustering of the analysed texts into labelled themes, kept so
+#: pages and reports show the same themes and count them over time without clustering again. A run is a
+#: snapshot of the texts analysed when it ran; ``text_theme_members`` says which text is in which theme.
+text_theme_runs = sa.Table(
+    "text_theme_runs",
+    metadata,
+    _id("text_theme_runs"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("label", sa.Text),
+    sa.Column("n_texts", sa.BigInteger, nullable=False),
+    sa.Column("n_themes", sa.Integer, nullable=False),
+    sa.Column("results_version", sa.Text, nullable=False),
+)
+
+text_themes = sa.Table(
+    "text_themes",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, primary_key=True),
+    sa.Column("theme", sa.Integer, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("terms", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mean_score", sa.Float),
+    sa.Column("quotes_json", sa.Text, nullable=False),
+)
+
+text_theme_members = sa.Table(
+    "text_theme_members",
+    metadata,
+    _ref("run_id", nullable=False),
+    sa.Column("theme", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    _ref("source_id", nullable=False),
+    sa.Column("field_id", sa.BigInteger, nullable=False),
+    *_pg_only("text_theme_members", {"run_id": "text_theme_runs"}, index=("run_id",)),
 )
 
 

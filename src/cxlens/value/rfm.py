@@ -46,6 +46,7 @@ __all__ = [
     "assign_segments",
     "check_rules",
     "default_as_of",
+    "fetch",
     "load_rules",
     "quintile_scores",
     "rfm",
@@ -152,6 +153,12 @@ def load_rules(path: str | Path) -> dict[str, dict[str, tuple[int, int]]]:
     from cxlens.config import read_yaml_mapping
 
     return check_rules(read_yaml_mapping(Path(path), "RFM rule table", ValueError))
+
+
+def fetch(an: Analytics, expr: Any) -> pd.DataFrame:
+    """Execute through Arrow (Ibis' own pandas conversion costs about as much as the query on a million
+    rows); timestamps come back as ``datetime64[us]``, integers as int64."""
+    return an.backend.to_pyarrow(expr).to_pandas()
 
 
 def default_as_of(an: Analytics) -> datetime:
@@ -289,7 +296,9 @@ def rfm(
         c = an.table("customers")
         ids_ = c.select(ck=c.id, customer_id=c.external_id)
         expr = expr.left_join(ids_, expr.customer_key == ids_.ck).drop("ck")
-    frame = an.execute(expr.order_by("customer_key"))
+    frame = fetch(an, expr)
+    if not frame["customer_key"].is_monotonic_increasing:
+        frame = frame.sort_values("customer_key", ignore_index=True)
     r = quintile_scores(frame["recency_days"].to_numpy(np.int64), descending=True)
     f = quintile_scores(frame["frequency"].to_numpy(np.int64))
     m = quintile_scores(frame["monetary"].to_numpy(np.float64))

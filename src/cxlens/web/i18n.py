@@ -121,6 +121,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No text results yet. Run `cxlens text analyze {path}` first.",
     ),
     "text.texts": ("已分析文本", "texts analysed"),
+    "text.source": ("文本来源", "source"),
     "text.aspects": ("方面情感(均值)随时间变化", "aspect sentiment (mean) over time"),
     "text.aspect_counts": ("方面提及次数", "aspect mentions"),
     "text.themes": ("主题(负面文本)", "themes (negative texts)"),

@@ -1,4 +1,4 @@
-"""Record listings for the API and the pages: customers, responses, tickets, feedback — paginated and
+"""Record listings for the API and the pages: customers, responses, tickets, orders, feedback — paginated and
 filtered by equality on named columns and by a time range, newest first — and the values offered in
 filter forms. Only reads; every value reaches the database as a bound parameter."""
 
@@ -59,6 +59,24 @@ LISTINGS: dict[str, Listing] = {
         ),
         ("customer_id", "agent_id", "team", "channel", "priority", "category", "status", "external_id"),
         "created_at",
+    ),
+    "orders": Listing(
+        t.orders,
+        (
+            "id",
+            "external_id",
+            "customer_id",
+            "ordered_at",
+            "fulfilled_at",
+            "amount",
+            "quantity",
+            "product",
+            "category",
+            "channel",
+            "promotion",
+        ),
+        ("customer_id", "product", "category", "channel", "promotion", "external_id"),
+        "ordered_at",
     ),
     "feedback": Listing(
         t.feedback,

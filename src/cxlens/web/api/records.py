@@ -1,4 +1,4 @@
-"""``/api/v1/customers``, ``/responses``, ``/tickets``, ``/feedback``: records, paginated and filtered; and
+"""``/api/v1/customers``, ``/responses``, ``/tickets``, ``/orders``, ``/feedback``: records, paginated and filtered; and
 ``/api/v1/exports/{kind}.csv``: a whole listing as CSV with personal data masked (audited)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from cxlens.text.pii import mask
 from cxlens.web import audit
 from cxlens.web.accounts import User
-from cxlens.web.api.schemas import CustomerOut, ErrorOut, FeedbackOut, Page, ResponseOut, TicketOut
+from cxlens.web.api.schemas import CustomerOut, ErrorOut, FeedbackOut, OrderOut, Page, ResponseOut, TicketOut
 from cxlens.web.deps import Db, actor, require
 from cxlens.web.records import LISTINGS, all_records, list_records
 
@@ -94,6 +94,20 @@ def tickets(
 ) -> dict[str, Any]:
     """Support tickets, newest first; filter by customer_id, agent_id, team, channel, priority, category, status."""
     return _page(ws, "tickets", TicketOut, filter, since, until, limit, offset)
+
+
+@router.get("/orders", response_model=Page[OrderOut])
+def orders(
+    ws: Db,
+    user: Annotated[User, require("records.read")],
+    filter: Filters = [],  # noqa: B006
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Orders, newest first; filter by customer_id, product, category, channel, promotion, external_id."""
+    return _page(ws, "orders", OrderOut, filter, since, until, limit, offset)
 
 
 @router.get("/feedback", response_model=Page[FeedbackOut])

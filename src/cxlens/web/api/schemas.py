@@ -16,6 +16,7 @@ __all__ = [
     "ImportReportOut",
     "MetricInfo",
     "MetricResult",
+    "OrderOut",
     "Page",
     "ResponseOut",
     "TicketOut",
@@ -103,6 +104,20 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     csat: float | None = None
+
+
+class OrderOut(BaseModel):
+    id: int
+    external_id: str
+    customer_id: int
+    ordered_at: datetime
+    fulfilled_at: datetime | None = None
+    amount: float
+    quantity: int | None = None
+    product: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    promotion: str | None = None
 
 
 class FeedbackOut(BaseModel):
