@@ -14,12 +14,15 @@ from rich.table import Table
 
 from cxlens import (
     __version__,
+    cli_loop,
     cli_metric,
     cli_models,
+    cli_ops,
     cli_value_models,  # noqa: F401  (registers `value clv` and `value churn`)
     cli_web,
 )
 from cxlens.cli_quality import score_app, template_app
+from cxlens.cli_report import export_app, report_app
 from cxlens.cli_stats import drivers as drivers_command
 from cxlens.cli_stats import stats_app
 from cxlens.cli_surveys import survey_app
@@ -376,6 +379,16 @@ app.add_typer(score_app, name="score")
 app.add_typer(template_app, name="template")
 app.add_typer(value_app, name="value", help="Customer value: RFM, cohorts, segments, lifecycle, CLV, churn.")
 app.add_typer(survey_app, name="survey", help="Survey forms: create from YAML, publish to a link, invite, QR codes.")
+app.add_typer(report_app, name="report")
+app.add_typer(export_app, name="export")
+app.add_typer(cli_loop.alerts_app, name="alerts")
+app.add_typer(cli_loop.cases_app, name="cases")
+app.add_typer(cli_loop.plans_app, name="plans")
+app.command("benchmark")(cli_loop.benchmark_command)
+app.command("team")(cli_loop.team_command)
+app.command("journey")(cli_loop.journey_command)
+app.command("backup")(cli_ops.backup)
+app.command("restore")(cli_ops.restore)
 
 
 def main() -> None:

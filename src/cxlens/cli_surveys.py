@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from rich.table import Table
 
 from cxlens.config import load_settings, read_yaml_mapping
 from cxlens.exceptions import ConfigurationError, CxlensError
+from cxlens.export import SafeDictWriter
 from cxlens.i18n import label
 
 __all__ = ["survey_app"]
@@ -224,7 +224,7 @@ def invite(
     rows = [{"invitation_id": m.id, "customer": m.customer, "link": m.url} for m in made]
     if export is not None:
         with export.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["invitation_id", "customer", "link"])
+            writer = SafeDictWriter(fh, fieldnames=["invitation_id", "customer", "link"])
             writer.writeheader()
             writer.writerows(rows)
     if as_json:

@@ -69,7 +69,7 @@ def _workspace(path: Path, as_json: bool) -> Iterator[Workspace]:
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows: NaN → null, timestamps → ISO strings, numpy scalars → Python numbers."""
-    rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     for row in rows:
         for key, value in row.items():
             if isinstance(value, pd.Timestamp | datetime):
@@ -79,25 +79,25 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.{digits}f}"
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
+        return str(value.strftime("%Y-%m-%d"))
     return str(value)
 
 
-def show(frame: pd.DataFrame, title: str, columns: list[str] | None = None) -> None:
-    """Print ``frame`` (the given columns) as a rich table."""
+def show(frame: pd.DataFrame, title: str, columns: list[str] | None = None, digits: int = 2) -> None:
+    """Print ``frame`` (the given columns) as a rich table, floats with ``digits`` decimals."""
     shown = columns or [str(c) for c in frame.columns]
     table = Table(title=title)
     for column in shown:
         numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame[shown].itertuples(index=False):
-        table.add_row(*[_fmt(v) for v in row])
+        table.add_row(*[_fmt(v, digits) for v in row])
     out.print(table)
 
 
@@ -112,9 +112,8 @@ def rfm(
     lang: LangOpt = None,
 ) -> None:
     """RFM scores (1–5, rank-based quintiles) and named segments, with each segment's profile."""
-    from cxlens.value.rfm import DEFAULT_RULES, default_as_of, load_rules
+    from cxlens.value.rfm import DEFAULT_RULES, default_as_of, load_rules, rfm_profiles
     from cxlens.value.rfm import rfm as compute_rfm
-    from cxlens.value.rfm import rfm_profiles
 
     lang = _lang(lang)
     with _workspace(path, as_json) as ws:
@@ -175,12 +174,13 @@ def cohorts(
     shown = wide.iloc[:, : min(wide.shape[1], 14)].reset_index()
     shown["cohort"] = shown["cohort"].dt.strftime("%Y-%m")
     shown.columns = [str(c) for c in shown.columns]
-    show(shown, f"{measure} by cohort × months since first purchase (first 13 months)")
+    show(shown, f"{measure} by cohort × months since first purchase (first 13 months)", digits=1)
     total = repeat.iloc[-1]
     text = (
         "复购客户 {r:,} / {n:,} = {p:.1f}%(95% CI {lo:.1f}–{hi:.1f}),首次到第二次购买中位数 {d:.1f} 天"
         if lang == "zh"
-        else "repeat customers {r:,} of {n:,} = {p:.1f}% (95% CI {lo:.1f}–{hi:.1f}); median {d:.1f} days to 2nd purchase"
+        else "repeat customers {r:,} of {n:,} = {p:.1f}% (95% CI {lo:.1f}–{hi:.1f}); "
+        "median {d:.1f} days to 2nd purchase"
     )
     out.print(
         text.format(
@@ -246,7 +246,7 @@ def lifecycle(
 ) -> None:
     """Lifecycle stage per customer (potential → new → active → loyal → declining → churned), counts per
     month, and high-value and potential-high-value customers with the reason."""
-    from cxlens.value.lifecycle import high_value_customers, lifecycle_counts, rules_dict
+    from cxlens.value.lifecycle import STAGES, high_value_customers, lifecycle_counts, rules_dict, stage_label
     from cxlens.value.lifecycle import lifecycle as stages
 
     lang = _lang(lang)
@@ -254,7 +254,9 @@ def lifecycle(
         table = stages(ws, as_of=as_of, lang=lang)
         history = lifecycle_counts(ws, end=as_of, lang=lang)
         valuable = high_value_customers(ws, as_of=as_of, lang=lang)
-    now = table.groupby(["stage", "stage_label"], sort=False).size().rename("customers").reset_index()
+    counts = table["stage"].value_counts().reindex(list(STAGES), fill_value=0)
+    now = pd.DataFrame({"stage": counts.index, "stage_label": [stage_label(s, lang) for s in counts.index]})
+    now["customers"] = counts.to_numpy()
     if as_json:
         data = {"ok": True, "rules": rules_dict(), "stages": records(now), "history": records(history)}
         data["high_value"] = records(valuable)

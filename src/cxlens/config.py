@@ -51,6 +51,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Public survey submissions accepted per client IP, as COUNT/PERIOD (e.g. 30/min, 5/10s; 0/min: no "
         "limit). More get HTTP 429 with a page saying when to retry.",
     ),
+    Setting(
+        "CXLENS_SMTP_URL",
+        None,
+        "Mail server for scheduled reports (cxlens report run-due): smtp://[user:password@]host[:port] "
+        "(add ?starttls=1 to upgrade the connection) or smtps://… for implicit TLS.",
+    ),
+    Setting("CXLENS_SMTP_FROM", "cxlens@localhost", "Sender address of scheduled report e-mails."),
 )
 
 
@@ -60,6 +67,8 @@ class Settings:
     timezone: str
     lang: str
     survey_rate_limit: str = "30/min"
+    smtp_url: str | None = None
+    smtp_from: str = "cxlens@localhost"
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -113,4 +122,6 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         timezone=check_timezone(values["CXLENS_TIMEZONE"] or "UTC"),
         lang=lang,
         survey_rate_limit=values["CXLENS_SURVEY_RATE_LIMIT"] or "30/min",
+        smtp_url=values["CXLENS_SMTP_URL"] or None,
+        smtp_from=values["CXLENS_SMTP_FROM"] or "cxlens@localhost",
     )

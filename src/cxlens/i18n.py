@@ -42,6 +42,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "dry_run": ("试运行:未写入任何数据", "dry run: nothing was stored"),
     "created": ("已创建工作区", "created workspace"),
     "recent_imports": ("最近导入", "recent imports"),
+    # backups (cli_ops.py)
+    "backup_written": ("备份已写入 {path}", "backup written to {path}"),
+    "restored": ("已从备份恢复到 {path}", "restored into {path}"),
+    "schema_revision": ("数据结构版本", "schema revision"),
+    "files": ("文件", "files"),
+    "size": ("大小", "size"),
+    "verified": ("已校验", "verified"),
     # survey forms, links and invitations (cli_surveys.py)
     "survey_form": ("问卷表单", "form"),
     "survey_title": ("标题", "title"),

@@ -144,3 +144,24 @@ def test_masks_do_not_go_stale(tmp_path: object) -> None:
         assert cohort_matrix(an, timezone="UTC")["active"].tolist() == [1]
         import_file(ws, folder / "b.csv", "orders")
         assert cohort_matrix(an, timezone="UTC")["active"].tolist() == [1, 1]
+
+
+def test_cli_cohorts(orders_ws: Workspace) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["value", "cohorts", str(orders_ws.path), "--json", "--timezone", "UTC"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["ok", "measure", "matrix", "repeat"]
+    jan = [r for r in data["matrix"] if r["cohort"].startswith("2025-01")]
+    assert [r["active"] for r in jan] == [3, 1, 1, 0, 1, 1]
+    assert data["repeat"][-1]["cohort"] is None and data["repeat"][-1]["repeat_pct"] == 50.0
+    table = runner.invoke(app, ["value", "cohorts", str(orders_ws.path), "--measure", "revenue", "--lang", "en"])
+    assert table.exit_code == 0 and "repeat customers 3 of 6" in table.stdout
+    bad = runner.invoke(app, ["value", "cohorts", str(orders_ws.path), "--measure", "churn", "--json"])
+    assert bad.exit_code == 1 and "measure must be" in json.loads(bad.stdout)["message"]

@@ -156,7 +156,9 @@ def test_quintile_scores_match_the_rank_formula(seed: int) -> None:
     worst_first = 1 + (5 * (pd.Series(values).rank(method="min", ascending=False).to_numpy(np.int64) - 1)) // n
     assert np.array_equal(quintile_scores(values, descending=True), worst_first)
     floats = rng.normal(size=n)
-    assert np.array_equal(quintile_scores(floats), 1 + (5 * (pd.Series(floats).rank(method="min") - 1).astype(int)) // n)
+    assert np.array_equal(
+        quintile_scores(floats), 1 + (5 * (pd.Series(floats).rank(method="min") - 1).astype(int)) // n
+    )
 
 
 def test_quintile_scores_small_cases() -> None:
@@ -187,3 +189,28 @@ def test_engine_expression_equals_the_fast_path_on_the_demo(demo_ws: Workspace) 
 def test_assign_segments_grid() -> None:
     r, f, m = np.array([5, 1, 3]), np.array([5, 5, 3]), np.array([1, 1, 5])
     assert assign_segments(r, f, m, DEFAULT_RULES).tolist() == ["champions", "cant_lose_them", "need_attention"]
+
+
+def test_cli_rfm(orders_ws: Workspace, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["value", "rfm", str(orders_ws.path), "--as-of", "2025-07-01", "--json", "--customers"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data)[:4] == ["ok", "as_of", "monetary", "customers_scored"]
+    assert data["customers_scored"] == 6 and data["as_of"] == "2025-07-01T00:00:00"
+    assert {s["segment"] for s in data["segments"]} == {e[-1] for e in EXPECTED.values()}
+    assert {c["customer_id"]: c["segment"] for c in data["customers"]}["C1"] == "champions"
+    table = runner.invoke(app, ["value", "rfm", str(orders_ws.path), "--lang", "zh"])
+    assert table.exit_code == 0 and "重要价值客户" in table.stdout
+    bad = runner.invoke(app, ["value", "rfm", str(tmp_path / "nowhere"), "--json"])
+    assert bad.exit_code == 1 and json.loads(bad.stdout)["ok"] is False
+    rules = tmp_path / "r.yaml"
+    rules.write_text("all: {r: [1, 5], f: [1, 4]}\n", encoding="utf-8")
+    bad = runner.invoke(app, ["value", "rfm", str(orders_ws.path), "--rules", str(rules), "--json"])
+    assert bad.exit_code == 1 and "falls in no segment" in json.loads(bad.stdout)["message"]

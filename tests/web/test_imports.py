@@ -85,3 +85,29 @@ def test_unknown_upload_ids_are_refused(web) -> None:
     for upload in ("../../cxlens.duckdb", "x" * 24):
         response = client.post("/import/run", data={"upload": upload, "csrf_token": web.csrf(client)})
         assert response.status_code == 404
+
+
+def test_survey_definition_then_its_responses(fresh_web) -> None:
+    web = fresh_web
+    client = web.signed_in("analyst")
+    survey = "code: visit\ntitle: 到店回访\nquestions:\n  - {code: nps, type: nps, text: 推荐}\n"
+    preview = _upload(web, client, "visit.yaml", survey, kind="survey")
+    done = client.post(
+        "/import/run", data={"upload": _field(preview.text, "upload"), "kind": "survey", "csrf_token": web.csrf(client)}
+    )
+    assert done.status_code == 200, done.text
+    assert web.ws.counts()["surveys"] == 2
+    answers = "response_id,submitted_at,nps\nV1,2025-03-01 10:00,9\nV2,2025-03-02 10:00,3\n"
+    preview = _upload(web, client, "visit.csv", answers, kind="responses", survey="visit")
+    assert "nps: nps" in preview.text  # the question column is matched by its code
+    done = client.post(
+        "/import/run",
+        data={
+            "upload": _field(preview.text, "upload"),
+            "kind": "responses",
+            "survey": "visit",
+            "mapping": "",
+            "csrf_token": web.csrf(client),
+        },
+    )
+    assert done.status_code == 200 and web.ws.counts()["responses"] == 7

@@ -75,6 +75,19 @@ def _responses(web: Any) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(r).where(r.c.survey_id == visit)).scalar_one())
 
 
+def _forget(web: Any) -> None:
+    web.app.state.cx.extras.pop("survey_links", None)
+
+
+def test_closing_refuses_submissions_at_once_even_from_a_remembered_link(site: tuple[Any, str]) -> None:
+    web, slug = site
+    client = web.client()
+    _, fields = _form(client, f"/s/{slug}")
+    close_form(web.ws, "visit")  # not through the app: its remembered version still says open
+    refused = client.post(f"/s/{slug}", data={**fields, "q_nps": "9"})
+    assert refused.status_code == 410 and _responses(web) == 0
+
+
 def test_form_renders_in_the_browser_language_and_is_accessible(site: tuple[Any, str]) -> None:
     web, slug = site
     client = web.client()
@@ -174,6 +187,7 @@ def test_closed_unknown_and_invitation_pages(site: tuple[Any, str]) -> None:
     client = web.client()
     assert client.get("/s/nothing-here").status_code == 404
     update_form(web.ws, "visit", access="invitation")
+    _forget(web)  # changed behind the app's back: the app remembers a link for a moment otherwise
     assert client.get(f"/s/{slug}?lang=en").status_code == 403
     [link] = create_invitations(web.ws, "visit", 1, base_url="http://testserver")
     assert client.get(f"/s/{slug}?i=wrong").status_code == 404
@@ -182,6 +196,7 @@ def test_closed_unknown_and_invitation_pages(site: tuple[Any, str]) -> None:
     assert client.post(f"/s/{slug}", data={**fields, "q_nps": "9"}).status_code == 303
     assert client.get(f"/s/{slug}?i={link.token}").status_code == 409  # one response per invitation
     close_form(web.ws, "visit")
+    _forget(web)
     assert client.get(f"/s/{slug}?i={link.token}").status_code == 410
     assert _responses(web) == 1
 

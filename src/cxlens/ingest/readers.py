@@ -104,7 +104,10 @@ def detect_encoding(path: Path) -> str:
             return "utf-8-sig"
         raise _undecodable(path, "utf-8", bad)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        ok, bad = _decodes(path, "utf-16")
+        if ok:
+            return "utf-16"
+        raise _undecodable(path, "utf-16", bad)
     ok, bad_utf8 = _decodes(path, "utf-8")
     if ok:
         return "utf-8"
@@ -118,7 +121,8 @@ def detect_encoding(path: Path) -> str:
 def _undecodable(path: Path, encoding: str, offset: int) -> ReadError:
     with path.open("rb") as fh:
         line = fh.read(offset).count(b"\n") + 1
-    issue = Issue(path.name, line, None, None, f"byte at offset {offset} is not valid {encoding}, GB18030 or cp1252")
+    tried = "UTF-16" if encoding == "utf-16" else f"{encoding}, GB18030 or cp1252"
+    issue = Issue(path.name, line, None, None, f"byte at offset {offset} is not valid {tried}")
     return ReadError(f"{issue}; save the file as UTF-8 (or GBK) and try again", issue)
 
 
@@ -227,13 +231,18 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None) -> RawTab
         if not sample.strip():
             raise ReadError(f"{path.name}: the file is empty", Issue(path.name, None, None, None, "empty file"))
         delim = delimiter or _sniff_delimiter(sample)
-        header = next(csv.reader(io.StringIO(sample), delimiter=delim))
-        names = _header_names(header, path.name)
-        issues: list[Issue] = []
         try:
-            table = _read_csv_fast(utf8, names, delim)
-        except (_BadRow, pa.ArrowInvalid):
-            table, issues = _read_csv_exact(utf8, names, delim, path.name)
+            # newline="": a lone CR ends a line here as it does for the readers below
+            header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))
+            names = _header_names(header, path.name)
+            issues: list[Issue] = []
+            try:
+                table = _read_csv_fast(utf8, names, delim)
+            except (_BadRow, pa.ArrowInvalid):
+                table, issues = _read_csv_exact(utf8, names, delim, path.name)
+        except csv.Error as err:
+            issue = Issue(path.name, None, None, None, f"not a readable CSV file: {err}")
+            raise ReadError(str(issue), issue) from err
         return RawTable(path.name, "csv", table, enc, delim, issues)
     finally:
         if utf8 != path:

@@ -47,7 +47,7 @@ from scipy import stats
 
 from cxlens.exceptions import ConfigurationError
 from cxlens.loop._common import adjust, bucket, dumps, plain, records, utcnow
-from cxlens.loop.notify import Notifier, NotificationError, notifier_for
+from cxlens.loop.notify import NotificationError, Notifier, notifier_for
 from cxlens.metrics import Analytics, compute, get_metric
 from cxlens.metrics.sources import DIMENSIONS, source
 from cxlens.model import tables as t
@@ -533,7 +533,8 @@ def _at_risk(where: Workspace | Analytics, rule: AlertRule) -> list[dict[str, An
             row,
             rule.risk,
             None,
-            f"churn risk {r['risk']:.2f} ≥ {rule.risk:g} for a customer in the top {100 * (1 - rule.value_quantile):.0f} % "
+            f"churn risk {r['risk']:.2f} ≥ {rule.risk:g} for a customer in the top "
+            f"{100 * (1 - rule.value_quantile):.0f} % "
             f"by lifetime value (CLV {r['clv']:,.0f} ≥ {cut:,.0f}); factors: {', '.join(factors) or '—'}",
             clv=float(r["clv"]),
             factors=factors,

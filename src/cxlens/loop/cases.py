@@ -109,6 +109,7 @@ FROM feedback f WHERE f.source_type = 'complaint' AND f.competitor_id IS NULL
 
 
 def _candidates(conn: sa.Connection, rule: CaseRule, since: datetime | None, until: datetime | None) -> pd.DataFrame:
+    params: dict[str, Any]
     if rule.source == "complaint":
         sql, params = _COMPLAINT_SQL, {}
     elif rule.source == "ticket_csat":

@@ -176,7 +176,7 @@ class WebhookNotifier(Notifier):
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http/https only)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 status = response.status
         except urllib.error.HTTPError as err:
             raise NotificationError(f"webhook {self.url} answered HTTP {err.code}") from err

@@ -112,7 +112,7 @@ def create_plan(
         )
     if due is not None and due <= start:
         raise ValueError(f"plan {name!r}: the due date must be after the start")
-    spec = {
+    spec: dict[str, Any] = {
         "metric": metric,
         "filters": dict(filters or {}),
         "comparison": dict(comparison) if comparison else None,
@@ -183,11 +183,11 @@ def cell_se(row: Mapping[str, Any], test: str) -> float:
     if "se" in row and pd.notna(row["se"]):
         return float(row["se"])
     if test == "welch_t" and "sd" in row:
-        return float(row["sd"]) / np.sqrt(n)
+        return float(row["sd"]) / float(np.sqrt(n))
     if test == "two_proportion_z":
         p = float(row["value"]) / 100
         return 100 * float(np.sqrt(p * (1 - p) / n))
-    return (float(row["ci_high"]) - float(row["ci_low"])) / (2 * Z)
+    return float((float(row["ci_high"]) - float(row["ci_low"])) / (2 * Z))
 
 
 def did(
@@ -249,7 +249,7 @@ def _samples(an: Analytics, spec: Mapping[str, Any], filters: Mapping[str, Any],
         rel = rel.filter(rel[key].isin(values))
     rel = rel.filter((rel.at >= pd.Timestamp(start).to_pydatetime()) & (rel.at < pd.Timestamp(end).to_pydatetime()))
     rel = rel.filter(rel[column].notnull())
-    return an.execute(rel.select(v=rel[column].cast("float64")))["v"].to_numpy()
+    return np.asarray(an.execute(rel.select(v=rel[column].cast("float64")))["v"].to_numpy(), dtype=float)
 
 
 def _before_after(
@@ -313,10 +313,11 @@ def evaluate_plan(
     tracking["phase"] = np.where(tracking["period"] < start, "baseline", "follow_up")
     ba, cells = _before_after(an, plan, plan["filters"], windows, alpha)
     test = test_for(pd.DataFrame(cells))
-    did_result = None
+    did_result: dict[str, Any] | None = None
     if plan.get("comparison"):
         ctrl = [_measure(an, plan, plan["comparison"], *w) for w in windows]
-        did_result = did(*[(float(c["value"]), cell_se(c, test)) for c in (*cells, *ctrl)], alpha=alpha)
+        tb, ta, cb, ca = [(float(c["value"]), cell_se(c, test)) for c in (*cells, *ctrl)]
+        did_result = dict(did(tb, ta, cb, ca, alpha=alpha))
         did_result |= {
             "comparison": plan["comparison"],
             "control_before": plain(ctrl[0]["value"]),

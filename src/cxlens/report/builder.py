@@ -263,12 +263,13 @@ def finding_of(metric: str, row: pd.Series, slice_: dict[str, Any] | None = None
     )
 
 
-def kpi_table(findings: list[Finding]) -> pd.DataFrame:
+def kpi_table(findings: list[Finding], lang: str) -> pd.DataFrame:
+    """The findings as a table (one row each): key, metric (its name in ``lang``), the numbers, unit."""
     return pd.DataFrame(
         [
             {
                 "key": f.key,
-                "metric": f.label.zh + " / " + f.label.en,
+                "metric": f.label(lang),
                 **{k: getattr(f, k) for k in ("value", "n", "ci_low", "ci_high", "previous", "change", "p_val")},
                 "target": f.target,
                 "attained": f.attained,
@@ -317,7 +318,7 @@ def _kpis(ctx: Context) -> Section:
             f"{ctx.period.label_in('zh')}没有可计算的指标数据。", f"No metric has data in {ctx.period.label_in('en')}."
         )
         return section
-    table = kpi_table(section.findings)
+    table = kpi_table(section.findings, ctx.lang)
     section.tables.append(ReportTable("kpis", section.title, table, {c: column(c) for c in _KPI_COLUMNS}))
     section.charts.append(
         Chart("kpis", Text("本期与上期", "This period and the last"), "pair", "kpis", "metric", "value", label="previous")
@@ -333,7 +334,7 @@ def _segments(ctx: Context) -> Section:
             continue
         found = [finding_of(metric, r, {dim: r[dim]}) for _, r in rows.iterrows() if not pd.isna(r[dim])]
         section.findings.extend(found)
-        frame = kpi_table(found)
+        frame = kpi_table(found, ctx.lang)
         frame.insert(1, "slice", [str(f.slice[dim]) for f in found])
         key = f"{metric}_by_{dim}"
         title = Text(

@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cxlens.report.labels import DIMENSIONS, SECTIONS, column, metric_label
-from cxlens.report.model import Chart, Finding, ReportTable, Section, Text, fmt
+from cxlens.report.model import Chart, Finding, ReportTable, Section, Text
 
 if TYPE_CHECKING:
     from cxlens.report.builder import Context
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["action_plans", "competitors", "method", "quality", "teams", "text", "value"]
 
 #: text periods as :mod:`cxlens.text.report` labels them (pandas period codes)
-_TEXT_PERIOD = {"month": "M", "quarter": "Q", "year": "Y"}
+_TEXT_PERIOD = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 #: quality tiers in display order (cxlens.quality.model.TIERS plus the customers without enough data)
 _TIER_TEXT = {
     "strategic": Text("战略型", "Strategic"),
@@ -36,15 +36,19 @@ def method(ctx: Context) -> Section:
     from cxlens.stats import questionnaire_quality, survey_frame
 
     section = Section("method", SECTIONS["method"])
-    surveys = ctx.an.execute(ctx.an.table("surveys").select("code", "title", "competitor_id"))
+    surveys = ctx.an.execute(ctx.an.table("surveys").select("code", "status", "competitor_id"))
     rows = []
     for s in surveys.sort_values("code").itertuples(index=False):
         frame = survey_frame(ctx.an, str(s.code), start=ctx.period.start, end=ctx.period.end)
-        rows.append({"survey": s.code, "title": s.title, "responses": len(frame)})
-    instruments = pd.DataFrame(rows, columns=["survey", "title", "responses"])
+        rows.append({"survey": s.code, "status": s.status, "responses": len(frame)})
+        if s.code == ctx.survey and len(frame):
+            ctx.raw[f"responses_{s.code}"] = survey_frame(
+                ctx.an, str(s.code), by=["region", "segment"], start=ctx.period.start, end=ctx.period.end
+            )
+    instruments = pd.DataFrame(rows, columns=["survey", "status", "responses"])
     section.tables.append(
         ReportTable(
-            "instruments", Text("调查工具与样本", "Instruments and sample"), instruments, _cols("survey", "title", "responses")
+            "instruments", Text("调查工具与样本", "Instruments and sample"), instruments, _cols("survey", "status", "responses")
         )
     )
     counts = _record_counts(ctx)
@@ -146,7 +150,7 @@ def teams(ctx: Context) -> Section:
         found = [finding_of(metric, r, {dim: r[dim]}) for _, r in rows.iterrows() if not pd.isna(r[dim])]
         found.sort(key=lambda f: f.value, reverse=f"{metric}" != "first_response_time")
         section.findings.extend(found)
-        frame = kpi_table(found)
+        frame = kpi_table(found, ctx.lang)
         frame.insert(1, "slice", [str(f.slice[dim]) for f in found])
         key = f"{metric}_by_{dim}"
         title = Text(
@@ -411,5 +415,3 @@ def action_plans(ctx: Context) -> Section:
     section.tables.append(ReportTable("plans", section.title, frame, cols | _cols("target", "value", "n", "owner", "due", "status")))
     return section
 
-
-__all__ += ["fmt"]

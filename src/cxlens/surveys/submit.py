@@ -249,19 +249,30 @@ def _existing(conn: sa.Connection, items: Sequence[Pending]) -> dict[tuple[int, 
     return found
 
 
-def _check(item: Pending) -> Submission:
+def _form_states(conn: sa.Connection, items: Sequence[Pending]) -> dict[int, tuple[bool, str]]:
+    """Whether each form is open and who may answer it, read in the writing transaction (a caller's
+    :class:`Version` may be a moment old: a form closed since is refused here)."""
+    f = t.survey_forms
+    ids = {item.version.form_id for item in items}
+    rows = conn.execute(sa.select(f.c.id, f.c.is_open, f.c.access).where(f.c.id.in_(ids))).all()
+    return {int(r.id): (bool(r.is_open), str(r.access)) for r in rows}
+
+
+def _check(item: Pending, state: tuple[bool, str] | None) -> Submission:
     v = item.version
     submission = validate_submission(v.form, item.raw, strict=item.strict, lang=item.language or "en")
+    is_open, access = state if state is not None else (v.is_open, v.access)
     staff = item.entered_by is not None
-    if not staff and not v.is_open:
+    if not staff and not is_open:
         raise SurveyClosedError(f"survey {v.form_code!r} is closed")
-    if not staff and v.access == "invitation" and not item.invitation:
+    if not staff and access == "invitation" and not item.invitation:
         raise InvitationError("this survey is by invitation only", "invitation_required")
     return submission
 
 
 def _store(ws: Workspace, conn: sa.Connection, items: Sequence[Pending], now: datetime) -> list[Stored | SurveyError]:
     stored = _existing(conn, items)
+    states = _form_states(conn, items)
     outcomes: list[Stored | SurveyError | None] = [None] * len(items)
     first: dict[tuple[int, str], int] = {}  # key → index of the batch item that stores it
     claimed: set[int] = set()
@@ -274,7 +285,7 @@ def _store(ws: Workspace, conn: sa.Connection, items: Sequence[Pending], now: da
         if slot in first:
             continue  # filled in once the first item with this key is stored
         try:
-            submission = _check(item)
+            submission = _check(item, states.get(item.version.form_id))
             invite = find_invitation(conn, item.version.form_id, item.invitation) if item.invitation else None
             if invite is not None and (invite.response_id is not None or int(invite.id) in claimed):
                 raise InvitationError("this invitation has already been used", "invitation_used")

@@ -1,7 +1,8 @@
 """Customer value and segments: RFM, cohorts, segmentation, lifecycle stages, satisfaction × value.
 
-Every computation runs as an Ibis expression on a workspace's :class:`~cxlens.metrics.engines.Analytics`
-connection (DuckDB locally, Spark at scale); pandas appears only at the edges (the returned tables).
+The heavy work — aggregating the order lines per customer, cohort and month — runs as Ibis expressions on a
+workspace's :class:`~cxlens.metrics.engines.Analytics` connection (DuckDB locally, Spark at scale); numpy,
+pandas and scikit-learn work only on the per-customer results (scores, clusters, the returned tables).
 
 >>> from cxlens.value import DEFAULT_RULES
 >>> sorted(DEFAULT_RULES)[:3]

@@ -7,16 +7,16 @@ Definitions:
 * **months since first purchase** (``month``) = (year·12 + month of the order) − (year·12 + month of the
   cohort): 0 is the acquisition month itself.
 * **retention** at month k = customers of the cohort with at least one order in month k / cohort size
-  (so month 0 is 100 % by definition) — the "classic" or N-month retention of cohort tables
-  (Fader & Hardie 2007 analyse the same survivor counts; see also Kaplan-style cohort tables in
-  Gupta et al. 2006, "Modeling customer lifetime value", J. Service Research 9(2)).
+  (so month 0 is 100 % by definition) — the "classic" N-month retention of cohort tables (Fader & Hardie
+  2007, "How to project customer retention", J. Interactive Marketing 21(1), model such survivor counts).
+  Each retention cell carries its Wilson 95 % interval.
 * **revenue** at month k = total order amount of the cohort in month k; ``revenue_per_customer`` divides
   by the cohort size and ``cumulative_revenue_per_customer`` accumulates it over k.
 * Cells that the data cannot have observed yet (month k after the last month with data) are absent; cells
   that could have been observed but had no orders carry 0.
 
-The heavy part (20 M order lines → one row per customer and month → one row per cohort and month) is one
-Ibis expression using integer month keys; only the small matrix is finished in pandas.
+The heavy part (order lines → one row per cohort and month) runs on the engine through Ibis with integer
+month keys (see :func:`cohort_counts` for the two query plans); only the small matrix is finished in pandas.
 """
 
 from __future__ import annotations
@@ -138,9 +138,7 @@ def _cohorts_masked(an: Analytics, o: Any, ro: Any, low: int, high: int) -> pd.D
 
 def _from_masks(f: Any, ro: Any, low: int, high: int) -> Any:
     one = ibis.literal(1).cast("int64")
-    bits = {
-        f"b{pos}": ((f[f"mask{pos // _BITS}"] >> (pos % _BITS)) & one).sum() for pos in range(high - low + 1)
-    }
+    bits = {f"b{pos}": ((f[f"mask{pos // _BITS}"] >> (pos % _BITS)) & one).sum() for pos in range(high - low + 1)}
     wide = f.group_by("cohort_key").aggregate(**bits)
     long = wide.pivot_longer(ibis.selectors.startswith("b"), names_to="bit", values_to="active")
     long = long.mutate(month=long.bit.substr(1).cast("int64") + low - long.cohort_key)

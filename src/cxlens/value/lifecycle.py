@@ -2,8 +2,8 @@
 customers with the reason each is listed.
 
 At an evaluation instant *T* (exclusive, UTC), with the thresholds of :class:`LifecycleRules` (defaults in
-brackets), a customer known at *T* (signed up before *T*, or without a sign-up date) is, checking the
-stages in this order:
+brackets), a customer known at *T* (signed up before *T*, without a sign-up date, or with an order before
+*T*) is, checking the stages in this order:
 
 1. **potential** (潜在) — no order before *T*;
 2. **churned** (已流失) — the last order is more than ``churn_days`` (365) days before *T*;
@@ -115,10 +115,10 @@ def _stage_expr(an: Analytics, ends: pd.DataFrame, rules: LifecycleRules) -> Any
     c = an.table("customers")
     known = c.select(customer_key=c.id, customer_id=c.external_id, signup_day=_day(c.signed_up_at))
     kp = known.cross_join(p)
-    kp = kp.filter(kp.signup_day.isnull() | (kp.signup_day < kp.t_day))
     x = kp.left_join(per, (kp.customer_key == per.ck) & (kp.period == per.period)).select(
-        kp.period, kp.t_day, kp.customer_key, kp.customer_id, *[per[k] for k in per.columns[3:]]
+        kp.period, kp.t_day, kp.customer_key, kp.customer_id, kp.signup_day, *[per[k] for k in per.columns[3:]]
     )
+    x = x.filter(x.signup_day.isnull() | (x.signup_day < x.t_day) | x.orders.notnull())
     recency = x.t_day - x.last_day
     declining = (recency > a) | ((x.previous >= 2) & (x.recent.cast("float64") < rules.decline_ratio * x.previous))
     stage = ibis.cases(

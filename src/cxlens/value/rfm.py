@@ -141,7 +141,11 @@ def check_rules(rules: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, t
     for r in range(1, 6):
         for f in range(1, 6):
             for m in range(1, 6):
-                hits = [n for n, c in table.items() if all(c[a][0] <= v <= c[a][1] for a, v in zip(_AXES, (r, f, m)))]
+                hits = [
+                    n
+                    for n, c in table.items()
+                    if all(c[a][0] <= v <= c[a][1] for a, v in zip(_AXES, (r, f, m), strict=True))
+                ]
                 if len(hits) != 1:
                     what = "no segment" if not hits else f"several segments ({', '.join(hits)})"
                     raise ValueError(f"RFM rules: the cell R={r} F={f} M={m} falls in {what}; each needs exactly one")
@@ -238,7 +242,18 @@ def quintile_scores(values: np.ndarray, descending: bool = False) -> np.ndarray:
     """Exact rank-based quintile scores ``1 + floor(5 · rank / n)`` (``rank`` = the number of values
     strictly worse, i.e. the 0-based minimum rank) without sorting: score ≥ s exactly when the value
     exceeds the ``ceil((s − 1) · n / 5)``-th smallest, so four order statistics (``np.partition``, O(n))
-    decide every score. ``descending`` ranks the largest values worst (recency in days)."""
+    decide every score. ``descending`` ranks the largest values worst (recency in days).
+
+    Examples
+    --------
+    Recency 2, 10 and 1 days: worst-first ranks 1, 0, 2 of 3 → 1 + ⌊5·rank/3⌋; order counts 2, 1, 1 tie
+    the two single-order customers at rank 0.
+
+    >>> quintile_scores(np.array([2, 10, 1]), descending=True).tolist()
+    [2, 1, 4]
+    >>> quintile_scores(np.array([2, 1, 1])).tolist()
+    [4, 1, 1]
+    """
     x = -np.asarray(values) if descending else np.asarray(values)
     n = len(x)
     scores = np.ones(n, dtype=np.int64)
@@ -259,7 +274,7 @@ def assign_segments(r: np.ndarray, f: np.ndarray, m: np.ndarray, rules: Mapping[
     for i, rule in enumerate(table.values()):
         (r0, r1), (f0, f1), (m0, m1) = rule["r"], rule["f"], rule["m"]
         grid[r0 - 1 : r1, f0 - 1 : f1, m0 - 1 : m1] = i
-    return names[grid[r - 1, f - 1, m - 1]]
+    return np.asarray(names[grid[r - 1, f - 1, m - 1]])
 
 
 def rfm(

@@ -63,7 +63,11 @@ FEATURES: dict[str, tuple[str, tuple[str, str], tuple[str, str]]] = {
         ("响应慢", "slow responses"),
         ("响应快", "fast responses"),
     ),
-    "recommend": ("latest 0–10 recommendation answer", ("推荐意愿高", "likely to recommend"), ("推荐意愿低", "unlikely to recommend")),
+    "recommend": (
+        "latest 0–10 recommendation answer",
+        ("推荐意愿高", "likely to recommend"),
+        ("推荐意愿低", "unlikely to recommend"),
+    ),
     "satisfaction": ("latest CSAT answer, 0–100", ("满意度高", "high satisfaction"), ("满意度低", "low satisfaction")),
 }
 DEFAULT_FEATURES = ("recency_days", "frequency", "monetary", "tickets", "satisfaction")
@@ -125,7 +129,9 @@ def customer_features(
     an = analytics(where)
     cutoff = as_of or default_as_of(an)
     c = an.table("customers")
-    base = c.select(customer_key=c.id, customer_id=c.external_id, segment=c.segment, region=c.region, industry=c.industry)
+    base = c.select(
+        customer_key=c.id, customer_id=c.external_id, segment=c.segment, region=c.region, industry=c.industry
+    )
     o = _order_features(an, cutoff)
     t = an.table("tickets")
     t = t.filter(t.created_at < cutoff)
@@ -226,7 +232,7 @@ class CustomerSegmenter:
 
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
         values = X[self.features_].to_numpy(dtype=float).copy()
-        for j, feature in enumerate(self.features_):
+        for j in range(len(self.features_)):
             if self.log_columns_[j]:
                 values[:, j] = np.log1p(values[:, j])
         return np.asarray(self.scaler_.transform(values))
@@ -372,9 +378,7 @@ def segment_customers(
     return Segmentation(assignments, model.scores_, model.profiles_, model, len(table) - len(usable))
 
 
-def demographic_profile(
-    where: Workspace | Analytics, attribute: str, *, as_of: datetime | None = None
-) -> pd.DataFrame:
+def demographic_profile(where: Workspace | Analytics, attribute: str, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Profile of the customers by one attribute (segment, region, industry or any imported customer
     attribute such as age or member_tier): one row per value (missing values as ``None``) with customers,
     share (%), buyers_pct (customers with an order), orders_per_customer, revenue, revenue_share (%),
@@ -395,6 +399,7 @@ def demographic_profile(
         promoters=("recommend", lambda s: int((s >= 9).sum())),
         detractors=("recommend", lambda s: int((s <= 6).sum())),
     ).reset_index()
+    prof[attribute] = prof[attribute].astype(object).where(prof[attribute].notna(), None)
     n_all, revenue_all = float(prof["customers"].sum()), float(prof["revenue"].sum())
     prof["share"] = 100 * prof["customers"] / n_all
     prof["buyers_pct"] = 100 * prof["buyers"] / prof["customers"]

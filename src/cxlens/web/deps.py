@@ -9,19 +9,24 @@ the words (``t``), the CSRF token and the navigation::
         return render(request, "things.html", {"rows": ...})
 
 DuckDB allows one connection per process to write; the app holds the workspace's single connection, and
-:data:`Db` hands it to one request at a time (an ``asyncio`` lock, so waiting requests hold no thread).
+:data:`Db` hands it to one request at a time (``WebState.db_lock``; a request that finds it busy waits in a
+thread of its own pool, never on the event loop and never in a request thread).
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import threading
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -54,7 +59,10 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 @dataclass
 class WebState:
-    """Everything the app shares between requests (``app.state.cx``)."""
+    """Everything the app shares between requests (``app.state.cx``).
+
+    ``db_lock`` guards the workspace's one database connection: async code takes it with
+    ``async with state.lock()`` (as :data:`Db` does), code in a thread with ``with state.db_lock``."""
 
     ws: Workspace
     csrf: CsrfSigner
@@ -63,15 +71,42 @@ class WebState:
     signin_limiter: RateLimiter
     secure_cookies: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
-    _lock: asyncio.Lock | None = None
-    _lock_loop: asyncio.AbstractEventLoop | None = None
+    db_lock: threading.Lock = field(default_factory=threading.Lock)
+    _waiters: anyio.CapacityLimiter | None = None
+    _waiters_loop: asyncio.AbstractEventLoop | None = None
 
-    def lock(self) -> asyncio.Lock:
-        """The workspace lock of the running event loop."""
+    def lock(self) -> AbstractAsyncContextManager[None]:
+        """Hold the workspace (``async with state.lock(): …``) without blocking the event loop."""
+        return _holding(self)
+
+    def waiters(self) -> anyio.CapacityLimiter:
+        """Threads that wait for the lock have their own pool, so waiting never starves the request threads."""
         loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        return self._lock
+        if self._waiters is None or self._waiters_loop is not loop:
+            self._waiters, self._waiters_loop = anyio.CapacityLimiter(10_000), loop
+        return self._waiters
+
+
+@asynccontextmanager
+async def _holding(state: WebState) -> AsyncIterator[None]:
+    lock = state.db_lock
+    if not lock.acquire(blocking=False):  # busy: wait in a thread, not on the event loop
+        taken: list[bool] = []
+
+        def take() -> None:
+            lock.acquire()
+            taken.append(True)
+
+        try:
+            await anyio.to_thread.run_sync(take, limiter=state.waiters())
+        except BaseException:  # cancelled: the thread ran to completion (not abandoned), so give back what it took
+            if taken:
+                lock.release()
+            raise
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class SignInRequired(Exception):

@@ -187,8 +187,3 @@ def import_stream(
         return run(ws, upload_id, kind, survey, mapping_text, skip_invalid, dry_run)
     finally:
         discard(ws, upload_id)
-
-
-def clear_uploads(ws: Workspace) -> None:
-    """Remove every kept upload (e.g. before serving again)."""
-    shutil.rmtree(ws.path / UPLOADS, ignore_errors=True)

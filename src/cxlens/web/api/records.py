@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from cxlens.export import SafeDictWriter
 from cxlens.text.pii import mask
 from cxlens.web import audit
 from cxlens.web.accounts import User
@@ -140,7 +140,7 @@ def export_csv(
         raise LookupError(f"no export {kind!r}; exports are {', '.join(LISTINGS)}")
     filters = _filters(filter)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(LISTINGS[kind].columns))
+    writer = SafeDictWriter(buffer, fieldnames=list(LISTINGS[kind].columns))  # no formula cells
     writer.writeheader()
     count = 0
     for row in all_records(ws, kind, filters=filters, since=since, until=until):

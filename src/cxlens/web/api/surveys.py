@@ -35,6 +35,7 @@ from cxlens.surveys import (
 from cxlens.web import audit
 from cxlens.web.accounts import User
 from cxlens.web.deps import Db, actor, lang_of, require
+from cxlens.web.pages.public import forget_links
 
 router = APIRouter(tags=["surveys"])
 
@@ -166,6 +167,7 @@ def update(
 ) -> SurveyFormOut:
     """Replace a form's definition and/or access (published versions stay as they were)."""
     info = update_form(ws, code, body.definition, access=body.access, by=user.username)
+    forget_links(request)
     audit.record_now(ws, actor(request, user), "survey.update", code, {"access": body.access, "via": "api"})
     return _out(request, info, with_definition=True)
 
@@ -176,6 +178,7 @@ def publish_form(
 ) -> SurveyFormOut:
     """Publish the current definition as the next version and open the link."""
     info = publish(ws, code, by=user.username)
+    forget_links(request)
     detail = {"version": info.version, "survey": info.survey_code, "via": "api"}
     audit.record_now(ws, actor(request, user), "survey.publish", code, detail)
     return _out(request, info)
@@ -185,6 +188,7 @@ def publish_form(
 def close(request: Request, ws: Db, user: Annotated[User, require("surveys.publish")], code: str) -> SurveyFormOut:
     """Stop accepting answers at the link."""
     info = close_form(ws, code, by=user.username)
+    forget_links(request)
     audit.record_now(ws, actor(request, user), "survey.update", code, {"closed": True, "via": "api"})
     return _out(request, info)
 

@@ -10,10 +10,11 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from cxlens.exceptions import CxlensError, InvalidRowsError
+from cxlens.i18n import label
 from cxlens.store.summary import summarise
 from cxlens.web import audit, imports
 from cxlens.web.accounts import User
-from cxlens.web.deps import Db, actor, render, require
+from cxlens.web.deps import Db, actor, lang_of, render, require
 from cxlens.web.nav import NavItem
 from cxlens.web.records import survey_codes
 
@@ -87,4 +88,9 @@ def import_run(
         f"file:{name}",
         {"kind": report.kind, "inserted": report.inserted, "rejected": report.rejected, "run_id": report.run_id},
     )
-    return render(request, "imports/done.html", {"report": report, "name": name})
+    lang = lang_of(request)
+    rows = [{"k": label("read", lang), "v": report.rows_read}] + [
+        {"k": label(key, lang), "v": getattr(report, key)}
+        for key in ("inserted", "updated", "duplicates_in_file", "already_stored", "rejected", "customers_created")
+    ]
+    return render(request, "imports/done.html", {"report": report, "name": name, "rows": rows})

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from cxlens.export import frame_to_csv
 from cxlens.metrics import get_metric
 from cxlens.web import audit
 from cxlens.web.accounts import User
@@ -119,7 +120,7 @@ def metrics_csv(
         change=per_period,
     )
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    frame_to_csv(frame, buffer)  # formula cells neutralised (cxlens.export)
     audit.record_now(ws, actor(request, user), "data.export", f"metric:{metric}", {"query": sel.query()})
     return Response(
         "\ufeff" + buffer.getvalue(),  # a BOM so Excel reads the UTF-8 (Chinese) labels correctly

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -34,7 +35,7 @@ from cxlens.exceptions import (
 from cxlens.surveys import Pending, Stored, Version, issue_token, load_version, read_token, resolve_link, submit_many
 from cxlens.surveys.invitations import find_invitation
 from cxlens.surveys.messages import message, pick
-from cxlens.web.deps import Db, WebState, get_state, lang_of, public, render
+from cxlens.web.deps import WebState, get_state, lang_of, public, render
 from cxlens.web.pages._surveyform import question_views, raw_answers, submit_limiter, token_secret
 
 router = APIRouter(include_in_schema=False)
@@ -107,16 +108,46 @@ def render_form(
     return render(request, "public/form.html", context, status_code=status)
 
 
+#: seconds a form's published version is served from memory; publishing, editing or closing a form in this
+#: app forgets it at once (:func:`forget_links`), and every write re-reads whether the form is open
+LINK_TTL = 2.0
+
+
+def forget_links(request: Request) -> None:
+    """Drop the remembered versions (after a form was published, edited or closed)."""
+    get_state(request).extras.pop("survey_links", None)
+
+
+async def _version(request: Request, kind: str, key: str | int) -> Version:
+    """The version at link ``key`` (``kind="slug"``) or with id ``key`` (``"id"``), remembered ``LINK_TTL``
+    seconds — outcomes that are errors too (an unknown link, a closed form) — so a busy form is read once."""
+    links: dict[tuple[str, str | int], tuple[float, Version | SurveyError]] = get_state(request).extras.setdefault(
+        "survey_links", {}
+    )
+    now = time.monotonic()
+    hit = links.get((kind, key))
+    if hit is None or hit[0] < now:
+        try:
+            found: Version | SurveyError = await _read(request, resolve_link if kind == "slug" else load_version, key)
+        except (SurveyNotFoundError, SurveyClosedError) as e:
+            found = e
+        if len(links) > 10_000:
+            links.clear()
+        hit = links[(kind, key)] = (now + LINK_TTL, found)
+    if isinstance(hit[1], SurveyError):
+        raise hit[1]
+    return hit[1]
+
+
 @router.get("/s/{slug}", response_class=HTMLResponse, dependencies=[public()])
-def survey_page(request: Request, ws: Db, slug: str, i: str | None = None) -> HTMLResponse:
+async def survey_page(request: Request, slug: str, i: str | None = None) -> HTMLResponse:
     """The public form. ``?i=TOKEN`` is an invitation; an invitation-only form needs one."""
     try:
-        version = resolve_link(ws, slug)
+        version = await _version(request, "slug", slug)
         if version.access == "invitation" and not i:
             return _page(request, "invitation_required", STATUS["invitation_required"])
         if i:
-            with ws.engine.connect() as conn:
-                row = find_invitation(conn, version.form_id, i)
+            row = await _read(request, _invitation, version.form_id, i)
             if row.response_id is not None:
                 return _page(request, "invitation_used", STATUS["invitation_used"])
     except SurveyNotFoundError:
@@ -126,6 +157,11 @@ def survey_page(request: Request, ws: Db, slug: str, i: str | None = None) -> HT
     except InvitationError as e:
         return _page(request, e.reason, STATUS[e.reason])
     return render_form(request, version, invitation=i)
+
+
+def _invitation(ws: Any, form_id: int, token: str) -> Any:
+    with ws.engine.connect() as conn:
+        return find_invitation(conn, form_id, token)
 
 
 def _throttled(request: Request) -> Response | None:
@@ -212,12 +248,12 @@ async def submit_page(request: Request, slug: str) -> Response:
     invitation = str(data.get("_i") or "") or None
     try:
         token = read_token(token_secret(request), str(data.get("_token") or ""))
-        version: Version = await _read(request, load_version, token.version_id)
+        version = await _version(request, "id", token.version_id)
         if version.slug != slug:
             raise SubmissionTokenError("the submission token belongs to another survey")
     except (SubmissionTokenError, SurveyNotFoundError):
         try:
-            current: Version = await _read(request, resolve_link, slug)
+            current = await _version(request, "slug", slug)
         except SurveyNotFoundError:
             return _page(request, "not_found", STATUS["not_found"])
         except SurveyClosedError:

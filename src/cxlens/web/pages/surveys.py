@@ -47,7 +47,7 @@ from cxlens.web.pages._surveyform import (
     builder_from_post,
     definition_from_builder,
 )
-from cxlens.web.pages.public import render_form
+from cxlens.web.pages.public import forget_links, render_form
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("nav.surveys", "/surveys", "surveys.view", order=55)]
@@ -258,6 +258,7 @@ async def _save(request: Request, ws: Any, user: User, code: str | None) -> Resp
             audit.record_now(ws, actor(request, user), "survey.create", info.code, {"access": access})
         else:
             info = update_form(ws, code, definition, access=access, by=user.username)
+            forget_links(request)
             audit.record_now(ws, actor(request, user), "survey.update", info.code, {"access": access})
     except ConfigurationError as e:
         return _builder_page(
@@ -329,6 +330,7 @@ def edit_yaml(
             raise ConfigurationError("the YAML must be a mapping (code:, title:, questions: …)")
         data["code"] = code
         info = update_form(ws, code, data, by=user.username)
+        forget_links(request)
     except (ConfigurationError, yaml.YAMLError) as e:
         return _builder_page(
             request,
@@ -354,6 +356,7 @@ def preview(request: Request, ws: Db, user: Annotated[User, require("surveys.vie
 @router.post("/surveys/{code}/publish")
 def publish_page(request: Request, ws: Db, user: Annotated[User, require("surveys.publish")], code: str) -> Response:
     info = publish(ws, code, by=user.username)
+    forget_links(request)
     audit.record_now(
         ws, actor(request, user), "survey.publish", code, {"version": info.version, "survey": info.survey_code}
     )
@@ -363,6 +366,7 @@ def publish_page(request: Request, ws: Db, user: Annotated[User, require("survey
 @router.post("/surveys/{code}/close")
 def close_page(request: Request, ws: Db, user: Annotated[User, require("surveys.publish")], code: str) -> Response:
     close_form(ws, code, by=user.username)
+    forget_links(request)
     audit.record_now(ws, actor(request, user), "survey.update", code, {"closed": True})
     return RedirectResponse(f"/surveys/{code}", status_code=303)
 

@@ -1,0 +1,251 @@
+"""Service-team performance: scorecards per agent and team, fair comparisons, and where the time goes.
+
+**Scorecards** (:func:`scorecards`). Per agent (and period, with ``every``), from the metric layer:
+``tickets`` (volume), ``first_response_time`` and ``resolution_time`` (medians, hours), ``resolution_rate``,
+``ticket_csat``, ``reopen_rate`` and ``fcr`` (NaN where the help desk gave no reopen/reply counts), and
+``dissatisfied`` (tickets rated CSAT ≤ 2, the agent's complaints). Each is set against the team median
+(``*_team_median``) and, where the workspace's ``targets.yaml`` names one, against its target
+(``*_target``, ``*_attained``).
+
+**Fair comparison.** Agents get different mixes of channels and priorities (a phone queue answers in
+minutes, e-mail in hours), so raw medians are not comparable. Each ticket's expected value is the mean of
+the tickets of its own cell — team × ``mix`` (default channel × priority) — handled by the *other* agents
+(leave-agent-out indirect standardisation; Breslow & Day 1987, *Statistical Methods in Cancer Research*
+II, §2.3). For times, on the log scale: the agent's observed/expected ratio is ``exp(mean(log y − log ŷ))``,
+a geometric-mean ratio (1 = as fast as comparable tickets, 2 = twice as slow), with a t interval and a
+one-sample t test of the log differences; for CSAT, the mean difference observed − expected in scale points.
+p-values are Holm-adjusted across the agents (``*_p_holm``), and ``concerns`` lists what is significantly worse.
+
+**Bottlenecks** (:func:`bottlenecks`). Where a ticket's lead time goes: with imported ``ticket_events``,
+the time spent in each status until the ticket is resolved — a status change enters its ``to_status``; the
+other events enter the status they imply (created → new, first response → open, agent reply → pending
+(waiting for the customer), customer reply or reopening → open, resolution → resolved); otherwise the
+two stages every ticket has, waiting for the first response (created → first response) and working to
+resolution (first response → resolved). Per stage and group: n, median and mean hours and the share of the
+total time (sum of the stage's hours / sum over stages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from scipy import stats
+
+from cxlens.loop._common import adjust, bucket
+from cxlens.metrics import Analytics, compute
+from cxlens.metrics.sources import source
+from cxlens.store import Workspace
+
+__all__ = ["SCORECARD_METRICS", "bottlenecks", "fair_comparison", "scorecards"]
+
+#: scorecard column → metric of the metric layer
+SCORECARD_METRICS = {
+    "first_response_time": "first_response_time",
+    "resolution_time": "resolution_time",
+    "resolution_rate": "resolution_rate",
+    "ticket_csat": "ticket_csat",
+    "reopen_rate": "reopen_rate",
+    "fcr": "fcr",
+}
+_FLOOR_HOURS = 1 / 3600  # a response in the same second is one second, so logs stay finite
+
+
+def _an(where: Workspace | Analytics) -> Analytics:
+    return where if isinstance(where, Analytics) else Analytics.for_workspace(where)
+
+
+def _tickets(an: Analytics, mix: Sequence[str], every: str | None) -> pd.DataFrame:
+    rel = source(an.backend, "tickets", {"agent", "team", *mix})
+    rows = an.execute(
+        rel.select("agent", "team", *mix, "at", "first_response_hours", "resolution_hours", "csat").filter(
+            rel.agent.notnull()
+        )
+    )
+    rows["period"] = bucket(rows["at"], every) if every else pd.NaT
+    return rows
+
+
+def _ids(ws: Workspace | Analytics) -> dict[str, str]:
+    if not isinstance(ws, Workspace):
+        return {}
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT coalesce(name, external_id), external_id FROM agents")).all()
+    return {str(a): str(b) for a, b in rows}
+
+
+def _leave_out(rows: pd.DataFrame, y: str, cell: list[str]) -> pd.Series:
+    """Each row's expected value: the mean of ``y`` in its cell over the other agents' rows."""
+    ok = rows[y].notna()
+    data = rows[ok]
+    total = data.groupby(cell, dropna=False)[y].agg(["sum", "count"])
+    mine = data.groupby([*cell, "agent"], dropna=False)[y].agg(["sum", "count"])
+    t = total.reindex(pd.MultiIndex.from_frame(data[cell]) if len(cell) > 1 else data[cell[0]]).to_numpy()
+    m = mine.reindex(pd.MultiIndex.from_frame(data[[*cell, "agent"]])).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = (t[:, 0] - m[:, 0]) / (t[:, 1] - m[:, 1])
+    return pd.Series(expected, index=data.index).reindex(rows.index)
+
+
+def _agent_test(d: pd.Series, log: bool, alpha: float) -> dict[str, float]:
+    d = d.dropna()
+    n = len(d)
+    if n < 2:
+        return {"est": np.nan, "low": np.nan, "high": np.nan, "p": np.nan, "n": n}
+    mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
+    crit = float(stats.t.ppf(1 - alpha / 2, n - 1))
+    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if se > 0 else np.nan
+    f = np.exp if log else (lambda x: x)
+    return {
+        "est": float(f(mean)),
+        "low": float(f(mean - crit * se)),
+        "high": float(f(mean + crit * se)),
+        "p": p,
+        "n": n,
+    }
+
+
+def fair_comparison(
+    where: Workspace | Analytics,
+    *,
+    mix: Sequence[str] = ("channel", "priority"),
+    every: str | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Mix-adjusted observed/expected per agent (module docstring): ``frt_ratio``, ``resolution_ratio`` (with
+    ``*_ci_low``, ``*_ci_high``, ``*_p_holm``) and ``csat_diff`` (likewise), plus ``concerns``."""
+    rows = _tickets(_an(where), mix, every)
+    cell = ["period", "team", *mix] if every else ["team", *mix]  # agents are compared within their team
+    rows["log_frt"] = np.log(rows["first_response_hours"].clip(lower=_FLOOR_HOURS))
+    rows["log_res"] = np.log(rows["resolution_hours"].clip(lower=_FLOOR_HOURS))
+    specs = {"frt_ratio": ("log_frt", True), "resolution_ratio": ("log_res", True), "csat_diff": ("csat", False)}
+    for name, (y, _) in specs.items():
+        rows[f"d_{name}"] = rows[y] - _leave_out(rows, y, cell)
+    keys = ["period", "team", "agent"] if every else ["team", "agent"]
+    out = []
+    for key, g in rows.groupby(keys, dropna=False, sort=True):
+        rec = dict(zip(keys, key, strict=True))
+        for name, (_, log) in specs.items():
+            r = _agent_test(g[f"d_{name}"], log, alpha)
+            rec |= {
+                name: r["est"],
+                f"{name}_ci_low": r["low"],
+                f"{name}_ci_high": r["high"],
+                f"{name}_p_val": r["p"],
+                f"{name}_n": r["n"],
+            }
+        out.append(rec)
+    frame = pd.DataFrame(out)
+    groups = frame.groupby("period", dropna=False) if every else [(None, frame)]
+    for name in specs:
+        frame[f"{name}_p_holm"] = np.nan
+        for _, g in groups:
+            frame.loc[g.index, f"{name}_p_holm"] = adjust(g[f"{name}_p_val"].to_numpy(float), "holm")
+    worse = {
+        "slow_first_response": (frame["frt_ratio"] > 1) & (frame["frt_ratio_p_holm"] < alpha),
+        "slow_resolution": (frame["resolution_ratio"] > 1) & (frame["resolution_ratio_p_holm"] < alpha),
+        "low_csat": (frame["csat_diff"] < 0) & (frame["csat_diff_p_holm"] < alpha),
+    }
+    frame["concerns"] = [", ".join(k for k, v in worse.items() if v.iloc[i]) for i in range(len(frame))]
+    return frame
+
+
+def scorecards(
+    where: Workspace | Analytics,
+    *,
+    every: str | None = None,
+    mix: Sequence[str] = ("channel", "priority"),
+    start: Any = None,
+    end: Any = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """One row per agent (and period): the scorecard metrics, team medians, targets and the fair comparison."""
+    an = _an(where)
+    keys = ["team", "agent"]
+    frame: pd.DataFrame | None = None
+    for column, metric in SCORECARD_METRICS.items():
+        res = compute(where, metric, by=keys, every=every, start=start, end=end)
+        res = res[res["agent"].notna()]
+        pick = res[[*keys, *(["period"] if every else []), "value"]].rename(columns={"value": column})
+        if column == "resolution_rate":
+            pick["tickets"] = res["n"].to_numpy()
+        for extra in ("target", "attained"):
+            if extra in res:
+                pick[f"{column}_{extra}"] = res[extra].to_numpy()
+        frame = pick if frame is None else frame.merge(pick, on=[*keys, *(["period"] if every else [])], how="outer")
+    assert frame is not None
+    on = [*keys, "period"] if every else keys
+    rows = _tickets(an, mix, every)
+    low = rows.assign(d=(rows["csat"] <= 2).astype("int64")).groupby(on, dropna=False)["d"].sum().rename("dissatisfied")
+    frame = frame.merge(low.reset_index(), on=on, how="left")
+    team_keys = ["team", "period"] if every else ["team"]
+    for column in ("tickets", "first_response_time", "resolution_time", "ticket_csat", "resolution_rate"):
+        frame[f"{column}_team_median"] = frame.groupby(team_keys, dropna=False)[column].transform("median")
+    fair = fair_comparison(where, mix=mix, every=every, alpha=alpha)
+    frame = frame.merge(fair, on=on, how="left")
+    ids = _ids(where)
+    frame.insert(1, "agent_id", frame["agent"].map(ids))
+    return frame.sort_values(on, ignore_index=True)
+
+
+def bottlenecks(
+    where: Workspace | Analytics, *, by: Sequence[str] = ("team",), use_events: bool | None = None
+) -> pd.DataFrame:
+    """Hours per stage (or status) of the service process, per group: n, median, mean, share of the total."""
+    an = _an(where)
+    events = _event_count(an) if use_events is not False else 0
+    if use_events and not events:
+        raise ValueError("the workspace has no ticket events (import them with the tickets' history)")
+    long = _status_times(an, by) if events else _stage_times(an, by)
+    keys = [*by, "stage"]
+    agg = (
+        long.groupby(keys, dropna=False, sort=False)["hours"]
+        .agg(n="count", median_hours="median", mean_hours="mean", total_hours="sum")
+        .reset_index()
+    )
+    totals = agg.groupby(list(by), dropna=False)["total_hours"].transform("sum") if by else agg["total_hours"].sum()
+    agg["share_pct"] = 100 * agg["total_hours"] / totals
+    agg["source"] = "events" if events else "timestamps"
+    return agg.sort_values([*by, "share_pct"], ascending=[True] * len(by) + [False], ignore_index=True)
+
+
+def _event_count(an: Analytics) -> int:
+    e = an.table("ticket_events")
+    return int(an.execute(e.count()))
+
+
+def _stage_times(an: Analytics, by: Sequence[str]) -> pd.DataFrame:
+    rel = source(an.backend, "tickets", set(by))
+    rows = an.execute(rel.select(*by, "first_response_hours", "resolution_hours"))
+    wait = rows[[*by]].assign(stage="waiting_first_response", hours=rows["first_response_hours"])
+    work = rows[[*by]].assign(
+        stage="working_to_resolution", hours=rows["resolution_hours"] - rows["first_response_hours"]
+    )
+    return pd.concat([wait, work], ignore_index=True).dropna(subset=["hours"])
+
+
+def _status_times(an: Analytics, by: Sequence[str]) -> pd.DataFrame:
+    rel = source(an.backend, "tickets", set(by))
+    tickets = an.execute(rel.select("ticket_key", *by))
+    e = an.table("ticket_events")
+    ev = an.execute(e.select("ticket_id", "occurred_at", "kind", "to_status")).sort_values(["ticket_id", "occurred_at"])
+    state = ev["to_status"].where(ev["to_status"].notna(), ev["kind"].map(_KIND_STATE))
+    ev = ev.assign(stage=state.ffill())
+    ev["next_at"] = ev.groupby("ticket_id")["occurred_at"].shift(-1)
+    ev["hours"] = (ev["next_at"] - ev["occurred_at"]).dt.total_seconds() / 3600
+    ev = ev.dropna(subset=["hours", "stage"])
+    ev = ev[~ev["stage"].isin(("resolved", "closed"))]
+    return ev.merge(tickets, left_on="ticket_id", right_on="ticket_key")[[*by, "stage", "hours"]]
+
+
+_KIND_STATE = {
+    "created": "new",
+    "first_response": "open",
+    "agent_reply": "pending",
+    "customer_reply": "open",
+    "reopened": "open",
+    "resolved": "resolved",
+}
