@@ -38,6 +38,17 @@ heading "Installing cxlens and its test dependencies (pip install -e '.[test]')"
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 
+heading "CJK font for report charts and PDFs (Debian fonts-wqy-microhei)"
+if [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+    echo "fonts-wqy-microhei is installed"
+elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; }; then
+    sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei
+else
+    echo "warning: no CJK font and no apt-get: report tests will fail (install fonts-wqy-microhei)" >&2
+fi
+
 heading "PostgreSQL for the tests"
 we_started_pg=0
 stop_pg() {

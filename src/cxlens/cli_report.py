@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -32,7 +31,7 @@ class _RenderByDefault(TyperGroup):
     """``cxlens report DIR …`` runs ``cxlens report render DIR …``: a first argument that is not a
     sub-command name (nor an option) is the workspace folder of ``render``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["render", *args]
         return super().parse_args(ctx, args)
@@ -41,7 +40,8 @@ class _RenderByDefault(TyperGroup):
 report_app = typer.Typer(
     cls=_RenderByDefault,
     no_args_is_help=True,
-    help="Analysis reports (HTML, PDF, Excel) with charts and recommendations; schedules by e-mail.",
+    help="Analysis reports (HTML, PDF, Excel) with charts and recommendations; schedules by e-mail. "
+    "`cxlens report DIR --lang zh --format pdf --out FILE` is `cxlens report render DIR …`.",
 )
 schedule_app = typer.Typer(no_args_is_help=True, help="Weekly or monthly reports e-mailed to a list of addresses.")
 report_app.add_typer(schedule_app, name="schedule")
@@ -53,9 +53,7 @@ err = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON with stable keys.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Report language: zh or en (default: CXLENS_LANG).")]
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
-TemplateOpt = Annotated[
-    str, typer.Option("--template", help="satisfaction, service, relationship or industry.")
-]
+TemplateOpt = Annotated[str, typer.Option("--template", help="satisfaction, service, relationship or industry.")]
 PeriodOpt = Annotated[
     str | None,
     typer.Option(
@@ -172,12 +170,16 @@ def schedule_list(path: DirArg, as_json: JsonOpt = False) -> None:
     for name in ("id", "template", "every", "format", "lang", "to", "next run", "last period"):
         table.add_column(name)
     for s in schedules:
-        table.add_row(str(s.id), s.template, s.every, s.format, s.lang, ", ".join(s.to), s.next_run, s.last_period or "—")
+        table.add_row(
+            str(s.id), s.template, s.every, s.format, s.lang, ", ".join(s.to), s.next_run, s.last_period or "—"
+        )
     out.print(table)
 
 
 @schedule_app.command("remove")
-def schedule_remove(path: DirArg, schedule_id: Annotated[int, typer.Argument(help="The schedule's id.")], as_json: JsonOpt = False) -> None:
+def schedule_remove(
+    path: DirArg, schedule_id: Annotated[int, typer.Argument(help="The schedule's id.")], as_json: JsonOpt = False
+) -> None:
     """Remove a report schedule."""
     from cxlens.report.schedule import remove_schedule
 

@@ -115,9 +115,11 @@ def test_bad_plans_are_refused(plan_ws: tuple[Workspace, pd.DataFrame]) -> None:
         create_plan(ws, "dup", "csat_mean", survey="s", question="csat", start=START)
     with pytest.raises(LookupError, match="no action plan"):
         evaluate_plan(ws, "nope")
-    with pytest.raises(ValueError, match="no follow-up data"):
+    with pytest.raises(ValueError, match="no baseline"):
         create_plan(ws, "future", "csat_mean", survey="s", question="csat", start=datetime(2030, 1, 1))
-        evaluate_plan(ws, "future")
+    create_plan(ws, "early", "csat_mean", survey="s", question="csat", start=datetime(2025, 3, 1))
+    with pytest.raises(ValueError, match="no follow-up data"):
+        evaluate_plan(ws, "early", end=datetime(2025, 3, 1))
 
 
 def test_did_of_four_cells() -> None:

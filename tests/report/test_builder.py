@@ -110,7 +110,12 @@ def test_service_report_has_team_and_agent_scorecards(reports: dict[tuple[str, s
     teams = reports[("service", "zh")].section("teams")
     agents = {f.slice["agent"]: f for f in teams.findings if "agent" in f.slice}
     assert len(agents) == 40
-    assert {f.slice["team"] for f in teams.findings if "team" in f.slice} == {"售前咨询", "技术支持", "售后服务", "投诉处理"}
+    assert {f.slice["team"] for f in teams.findings if "team" in f.slice} == {
+        "售前咨询",
+        "技术支持",
+        "售后服务",
+        "投诉处理",
+    }
 
 
 def test_relationship_report_has_value_segments(reports: dict[tuple[str, str], Report]) -> None:
@@ -143,4 +148,6 @@ def test_report_json_is_plain(reports: dict[tuple[str, str], Report]) -> None:
     data = reports[("satisfaction", "zh")].to_dict()
     text = json.dumps(data, ensure_ascii=False)
     assert data["period"] == DIP and "NaN" not in text
-    assert all(not (isinstance(v, float) and math.isnan(v)) for r in data["recommendations"] for v in r["evidence"].values())
+    assert all(
+        not (isinstance(v, float) and math.isnan(v)) for r in data["recommendations"] for v in r["evidence"].values()
+    )

@@ -51,7 +51,8 @@ def test_export_spss(report_ws: Workspace, tmp_path: Path) -> None:
 def test_schedule_add_and_list(report_ws: Workspace) -> None:
     try:
         result = runner.invoke(
-            app, ["report", "schedule", "add", str(report_ws.path), "--every", "week", "--to", "a@b.cn,c@d.cn", "--json"]
+            app,
+            ["report", "schedule", "add", str(report_ws.path), "--every", "week", "--to", "a@b.cn,c@d.cn", "--json"],
         )
         assert result.exit_code == 0, result.output
         added = json.loads(result.stdout)["schedule"]

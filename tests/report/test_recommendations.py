@@ -35,7 +35,11 @@ def test_south_china_dip_is_flagged_with_its_test(reports: dict) -> None:
     assert f"fell {abs(f.change):.1f} points vs last quarter, p = {f.p_val:.3f}" in rec.text.en
     assert "华南" in rec.text.zh and "较上季度下降" in rec.text.zh
     # no other region fell significantly in the dip quarter
-    others = [r for r in _by_rule(report, "segment_decline") if r.evidence.get("slice", {}).get("region") not in (None, "华南")]
+    others = [
+        r
+        for r in _by_rule(report, "segment_decline")
+        if r.evidence.get("slice", {}).get("region") not in (None, "华南")
+    ]
     assert others == []
 
 

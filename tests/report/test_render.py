@@ -79,7 +79,9 @@ def test_pdf_page_shows_cjk_glyphs(reports: dict[tuple[str, str], Report]) -> No
     crops = []
     for i in range(found[0], found[0] + len(title)):
         left, bottom, right, top = text.get_charbox(i)
-        crop = image[int((height - top) * scale) : int((height - bottom) * scale), int(left * scale) : int(right * scale)]
+        crop = image[
+            int((height - top) * scale) : int((height - bottom) * scale), int(left * scale) : int(right * scale)
+        ]
         assert crop.size and (crop < 128).mean() > 0.05, f"no ink where {title[i - found[0]]} should be"
         crops.append(crop)
     shapes = {c.shape for c in crops}
@@ -118,7 +120,7 @@ def test_xlsx_raw_responses_are_pivot_ready(reports: dict[tuple[str, str], Repor
 
 
 def test_formula_injection_is_neutralised() -> None:
-    for bad in ("=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1+1"):
+    for bad in ('=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1+1"):
         assert safe_cell(bad) == "'" + bad
     assert safe_cell("好评") == "好评" and safe_cell(-2.5) == -2.5 and safe_cell(float("nan")) is None
 

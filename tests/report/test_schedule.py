@@ -19,7 +19,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -47,8 +47,13 @@ def clean(report_ws: Workspace) -> Iterator[Workspace]:
 def test_due_report_is_mailed_once_per_period(clean: Workspace, smtp: tuple[str, Sink]) -> None:
     url, sink = smtp
     s = add_schedule(
-        clean, template="service", every="month", to=["boss@example.com", "qa@example.com"], lang="en",
-        format="html", now=datetime(2026, 11, 5),
+        clean,
+        template="service",
+        every="month",
+        to=["boss@example.com", "qa@example.com"],
+        lang="en",
+        format="html",
+        now=datetime(2026, 11, 5),
     )
     sent = run_due(clean, now=datetime(2026, 11, 5, 8), smtp_url=url)
     assert [x["period"] for x in sent] == ["2026-10"]

@@ -40,7 +40,9 @@ def test_report_page_and_download(app: FastAPI) -> None:
     client = _signed_in(app, "analyst")
     page = client.get("/reports?lang=zh")
     assert page.status_code == 200 and "客户满意度分析报告" in page.text and 'action="/reports/download"' in page.text
-    got = client.get("/reports/download", params={"template": "service", "period": "2026-Q2", "lang": "zh", "format": "html"})
+    got = client.get(
+        "/reports/download", params={"template": "service", "period": "2026-Q2", "lang": "zh", "format": "html"}
+    )
     assert got.status_code == 200
     assert got.headers["content-disposition"] == 'attachment; filename="cxlens-service-2026-Q2.html"'
     assert "客户服务管理分析报告" in got.text and "2026年第2季度" in got.text

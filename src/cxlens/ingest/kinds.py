@@ -99,7 +99,9 @@ def _stage_attributes(stage: Stage) -> object:
     ]
     return stage.con.execute(f"""
         WITH a AS ({" UNION ALL ".join(parts)}),
-        typed AS (SELECT *, try_cast(value_text AS DOUBLE) AS value_number,
+        -- a number the workspace's FLOAT column can hold (finite, |x| <= 3.4e38); else the value stays text
+        typed AS (SELECT *, CASE WHEN abs(try_cast(value_text AS DOUBLE)) <= 3.4e38
+                                 THEN try_cast(value_text AS DOUBLE) END AS value_number,
                   timezone('UTC', try_cast(value_text AS TIMESTAMPTZ)) AS value_date
                   FROM a WHERE value_text IS NOT NULL)
         SELECT *, CASE WHEN bool_and(value_number IS NOT NULL) OVER (PARTITION BY key) THEN 'number'

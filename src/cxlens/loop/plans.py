@@ -27,6 +27,7 @@ attains it and ``target_not_reached`` if not; without a target, ``improved`` or 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ import pandas as pd
 import sqlalchemy as sa
 from scipy import stats
 
+from cxlens.exceptions import UndefinedMetricWarning
 from cxlens.loop._common import dumps, plain, records, utcnow
 from cxlens.metrics import Analytics, compute, get_metric
 from cxlens.metrics.change import add_change, test_for
@@ -55,6 +57,13 @@ def _analytics(ws: Workspace, analytics: Analytics | None) -> Analytics:
 
 
 def _measure(an: Analytics, spec: Mapping[str, Any], filters: Mapping[str, Any], start: Any, end: Any) -> pd.Series:
+    """The metric on a slice and window (n = 0 gives NaN: the callers say what an empty window means)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return _compute_one(an, spec, filters, start, end)
+
+
+def _compute_one(an: Analytics, spec: Mapping[str, Any], filters: Mapping[str, Any], start: Any, end: Any) -> pd.Series:
     frame = compute(
         an,
         spec["metric"],
@@ -121,6 +130,11 @@ def create_plan(
         "options": dict(options or {}),
     }
     base = _measure(_analytics(ws, analytics), spec, spec["filters"], b_start, start)
+    if int(base["n"]) == 0:
+        raise ValueError(
+            f"plan {name!r}: no {metric} data on its slice between {b_start:%Y-%m-%d} and {start:%Y-%m-%d}, so "
+            "there is no baseline; choose another start, baseline window or slice"
+        )
     now = utcnow()
     row = {
         "name": name,

@@ -8,13 +8,15 @@
 (``*_target``, ``*_attained``).
 
 **Fair comparison.** Agents get different mixes of channels and priorities (a phone queue answers in
-minutes, e-mail in hours), so raw medians are not comparable. Each ticket's expected value is the mean of
-the tickets of its own cell — team × ``mix`` (default channel × priority) — handled by the *other* agents
-(leave-agent-out indirect standardisation; Breslow & Day 1987, *Statistical Methods in Cancer Research*
-II, §2.3). For times, on the log scale: the agent's observed/expected ratio is ``exp(mean(log y − log ŷ))``,
-a geometric-mean ratio (1 = as fast as comparable tickets, 2 = twice as slow), with a t interval and a
-one-sample t test of the log differences; for CSAT, the mean difference observed − expected in scale points.
-p-values are Holm-adjusted across the agents (``*_p_holm``), and ``concerns`` lists what is significantly worse.
+minutes, e-mail in hours), so raw medians are not comparable. Within each team (and period), an additive
+model ``y = α_agent + γ_cell + ε`` with one effect per agent and per cell of ``mix`` (default channel ×
+priority) is fitted by OLS with HC1 standard errors (regression standardisation, a two-way fixed-effects
+model; Wooldridge, *Introductory Econometrics*, 7th ed., §7.3 and §8.2), on the log scale for times. Each agent
+is compared with the team's median agent (the middle α, or the mean of the middle two), so one slow
+colleague does not make everyone else look fast: for times ``*_ratio = exp(α_a − α_median)`` (1 = as fast as
+the median agent on the same mix, 2 = twice as slow, a geometric-mean ratio), for CSAT ``csat_diff = α_a −
+α_median`` in scale points, each with its t interval and p-value from the contrast's HC1 variance. p-values
+are Holm-adjusted across the team's agents (``*_p_holm``), and ``concerns`` lists what is significantly worse.
 
 **Bottlenecks** (:func:`bottlenecks`). Where a ticket's lead time goes: with imported ``ticket_events``,
 the time spent in each status until the ticket is resolved — a status change enters its ``to_status``; the
@@ -77,35 +79,38 @@ def _ids(ws: Workspace | Analytics) -> dict[str, str]:
     return {str(a): str(b) for a, b in rows}
 
 
-def _leave_out(rows: pd.DataFrame, y: str, cell: list[str]) -> pd.Series:
-    """Each row's expected value: the mean of ``y`` in its cell over the other agents' rows."""
-    ok = rows[y].notna()
-    data = rows[ok]
-    total = data.groupby(cell, dropna=False)[y].agg(["sum", "count"])
-    mine = data.groupby([*cell, "agent"], dropna=False)[y].agg(["sum", "count"])
-    t = total.reindex(pd.MultiIndex.from_frame(data[cell]) if len(cell) > 1 else data[cell[0]]).to_numpy()
-    m = mine.reindex(pd.MultiIndex.from_frame(data[[*cell, "agent"]])).to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        expected = (t[:, 0] - m[:, 0]) / (t[:, 1] - m[:, 1])
-    return pd.Series(expected, index=data.index).reindex(rows.index)
+def _contrasts(g: pd.DataFrame, y: str, cell: list[str], alpha: float) -> pd.DataFrame:
+    """Per agent of one team: its effect minus the median agent's in ``y = α_agent + γ_cell + ε`` (OLS, HC1),
+    with a t interval and p-value. Agents with no ``y`` are absent."""
+    import statsmodels.api as sm
 
-
-def _agent_test(d: pd.Series, log: bool, alpha: float) -> dict[str, float]:
-    d = d.dropna()
-    n = len(d)
-    if n < 2:
-        return {"est": np.nan, "low": np.nan, "high": np.nan, "p": np.nan, "n": n}
-    mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
-    crit = float(stats.t.ppf(1 - alpha / 2, n - 1))
-    p = float(2 * stats.t.sf(abs(mean / se), n - 1)) if se > 0 else np.nan
-    f = np.exp if log else (lambda x: x)
-    return {
-        "est": float(f(mean)),
-        "low": float(f(mean - crit * se)),
-        "high": float(f(mean + crit * se)),
-        "p": p,
-        "n": n,
-    }
+    data = g[g[y].notna()]
+    agents = sorted(data["agent"].unique())
+    if len(agents) < 2:
+        return pd.DataFrame(columns=["agent", "est", "low", "high", "p", "n"])
+    cells = data[cell].astype(str).agg("|".join, axis=1)
+    X = pd.concat(
+        [pd.get_dummies(data["agent"], dtype=float)[agents], pd.get_dummies(cells, drop_first=True, dtype=float)],
+        axis=1,
+    )
+    fit = sm.OLS(data[y].to_numpy(float), X.to_numpy(float)).fit(cov_type="HC1")
+    beta, cov = np.asarray(fit.params)[: len(agents)], np.asarray(fit.cov_params())[: len(agents), : len(agents)]
+    order = np.argsort(beta)
+    mid = len(agents) // 2
+    median = np.zeros(len(agents))
+    median[order[[mid - 1, mid]] if len(agents) % 2 == 0 else order[[mid]]] = 1.0
+    median /= median.sum()
+    crit = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
+    rows = []
+    counts = data["agent"].value_counts()
+    for i, agent in enumerate(agents):
+        w = -median.copy()
+        w[i] += 1.0
+        est, se = float(w @ beta), float(np.sqrt(max(w @ cov @ w, 0.0)))
+        p = float(2 * stats.t.sf(abs(est / se), fit.df_resid)) if se > 1e-12 else np.nan
+        rows.append({"agent": agent, "est": est, "low": est - crit * se, "high": est + crit * se, "p": p,
+                     "n": int(counts[agent])})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def fair_comparison(
@@ -115,35 +120,31 @@ def fair_comparison(
     every: str | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Mix-adjusted observed/expected per agent (module docstring): ``frt_ratio``, ``resolution_ratio`` (with
-    ``*_ci_low``, ``*_ci_high``, ``*_p_holm``) and ``csat_diff`` (likewise), plus ``concerns``."""
+    """Mix-adjusted comparison per agent with the team's median agent (module docstring): ``frt_ratio`` and
+    ``resolution_ratio`` (with ``*_ci_low``, ``*_ci_high``, ``*_p_val``, ``*_p_holm``, ``*_n``), ``csat_diff``
+    (likewise), and ``concerns``."""
     rows = _tickets(_an(where), mix, every)
-    cell = ["period", "team", *mix] if every else ["team", *mix]  # agents are compared within their team
     rows["log_frt"] = np.log(rows["first_response_hours"].clip(lower=_FLOOR_HOURS))
     rows["log_res"] = np.log(rows["resolution_hours"].clip(lower=_FLOOR_HOURS))
+    rows[list(mix)] = rows[list(mix)].astype(object).where(rows[list(mix)].notna(), "(none)")
     specs = {"frt_ratio": ("log_frt", True), "resolution_ratio": ("log_res", True), "csat_diff": ("csat", False)}
-    for name, (y, _) in specs.items():
-        rows[f"d_{name}"] = rows[y] - _leave_out(rows, y, cell)
-    keys = ["period", "team", "agent"] if every else ["team", "agent"]
-    out = []
-    for key, g in rows.groupby(keys, dropna=False, sort=True):
-        rec = dict(zip(keys, key, strict=True))
-        for name, (_, log) in specs.items():
-            r = _agent_test(g[f"d_{name}"], log, alpha)
-            rec |= {
-                name: r["est"],
-                f"{name}_ci_low": r["low"],
-                f"{name}_ci_high": r["high"],
-                f"{name}_p_val": r["p"],
-                f"{name}_n": r["n"],
-            }
-        out.append(rec)
-    frame = pd.DataFrame(out)
-    groups = frame.groupby("period", dropna=False) if every else [(None, frame)]
-    for name in specs:
-        frame[f"{name}_p_holm"] = np.nan
-        for _, g in groups:
-            frame.loc[g.index, f"{name}_p_holm"] = adjust(g[f"{name}_p_val"].to_numpy(float), "holm")
+    groups = ["period", "team"] if every else ["team"]
+    parts = []
+    for key, g in rows.groupby(groups, dropna=False, sort=True):
+        frame = pd.DataFrame({"agent": sorted(g["agent"].unique())})
+        for name, (y, log) in specs.items():
+            c = _contrasts(g, y, list(mix), alpha).set_index("agent")
+            est, low, high = (np.exp(c[k]) if log else c[k] for k in ("est", "low", "high"))
+            frame[name] = frame["agent"].map(est)
+            frame[f"{name}_ci_low"] = frame["agent"].map(low)
+            frame[f"{name}_ci_high"] = frame["agent"].map(high)
+            frame[f"{name}_p_val"] = frame["agent"].map(c["p"])
+            frame[f"{name}_p_holm"] = adjust(frame[f"{name}_p_val"].to_numpy(float), "holm")
+            frame[f"{name}_n"] = frame["agent"].map(c["n"]).fillna(0).astype("int64")
+        for col, value in zip(groups, key if isinstance(key, tuple) else (key,), strict=True):
+            frame.insert(0, col, value)
+        parts.append(frame)
+    frame = pd.concat(parts, ignore_index=True)
     worse = {
         "slow_first_response": (frame["frt_ratio"] > 1) & (frame["frt_ratio_p_holm"] < alpha),
         "slow_resolution": (frame["resolution_ratio"] > 1) & (frame["resolution_ratio_p_holm"] < alpha),

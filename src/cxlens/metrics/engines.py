@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,15 @@ class Analytics:
     """An Ibis backend holding a workspace's tables, and the workspace's business-hours calendar (the
     ``business_hours`` setting) that ``business_hours=True`` in a time metric means."""
 
-    def __init__(self, backend: Any, engine: str, calendar: BusinessCalendar | None = None) -> None:
+    def __init__(
+        self, backend: Any, engine: str, calendar: BusinessCalendar | None = None, identity: Any = None
+    ) -> None:
         self.backend = backend
         self.engine = engine
         self.calendar = calendar or BusinessCalendar()
+        #: what the result caches key on: the workspace's database (same database, same cache) or, for a
+        #: bare backend, this object alone (``id()`` of a backend is reused once it is freed, so never that)
+        self.identity = identity if identity is not None else ("instance", uuid.uuid4().hex)
 
     @classmethod
     def for_workspace(cls, ws: Workspace, engine: str = "duckdb", session: Any = None) -> Analytics:
@@ -46,7 +52,7 @@ class Analytics:
                 raise ValueError("the duckdb engine reads DuckDB workspaces; use engine='pyspark' for PostgreSQL")
             raw = ws.engine.raw_connection().driver_connection
             cursor = raw._ConnectionWrapper__c.cursor()  # type: ignore[union-attr]
-            return cls(ibis.duckdb.from_connection(cursor), engine, calendar)
+            return cls(ibis.duckdb.from_connection(cursor), engine, calendar, _identity(ws))
         return cls(_spark_backend(ws, session or spark_session()), engine, calendar)
 
     def data_version(self) -> Any:
@@ -68,6 +74,18 @@ class Analytics:
 
     def execute(self, expr: Any) -> Any:
         return self.backend.execute(expr)
+
+
+def _identity(ws: Workspace) -> tuple[str, ...]:
+    """The database a workspace's DuckDB connection reads: its URL and the file's inode (a workspace deleted
+    and created again at the same path is usually another inode; the data version tells the rest)."""
+    url = str(ws.url)
+    path = url.split("///", 1)[1] if url.startswith("duckdb:///") else ""
+    try:
+        st = os.stat(path) if path else None
+    except OSError:
+        st = None
+    return (url, str(st.st_ino) if st else uuid.uuid4().hex)
 
 
 def spark_session(master: str = "local[2]") -> Any:

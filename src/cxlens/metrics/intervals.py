@@ -45,7 +45,8 @@ def nps_interval(
     of one sample: Var = [p_P + p_D − (p_P − p_D)²] / n (e.g. Rocks 2016, "The true standard error of NPS").
 
     Returns (nps, standard error, ci_low, ci_high), in NPS points. With 50 promoters and 20 detractors of
-    100: Var = (0.5 + 0.2 − 0.3²) / 100 = 0.0061, so SE = 7.81 points.
+    100: Var = (0.5 + 0.2 − 0.3²) / 100 = 0.0061, so SE = 7.81 points. The normal-approximation interval is
+    cut to NPS's range [−100, 100] (two promoters of two would otherwise reach past +100).
 
     >>> nps, se, lo, hi = nps_interval([50], [20], [100])
     >>> float(nps[0]), round(float(se[0]), 2), round(float(lo[0]), 1), round(float(hi[0]), 1)
@@ -56,7 +57,8 @@ def nps_interval(
         share_p, share_d = pp / m, pd / m
         score = share_p - share_d
         se = np.sqrt((share_p + share_d - score**2) / m)
-    return 100 * score, 100 * se, 100 * (score - z * se), 100 * (score + z * se)
+    low, high = np.clip(score - z * se, -1.0, 1.0), np.clip(score + z * se, -1.0, 1.0)
+    return 100 * score, 100 * se, 100 * low, 100 * high
 
 
 def mean_interval(

@@ -95,7 +95,8 @@ def _periods(
     low, high = an.execute(t.aggregate(low=t.at.min(), high=t.at.max())).iloc[0]
     low, high = start or low, end or high
     if pd.isna(low) or pd.isna(high):
-        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]")})
+        empty = pd.Series(dtype="datetime64[us]")
+        return pd.DataFrame({"period": empty, "start": empty, "end": empty})  # no rows: every column, no periods
     freq = PERIODS[every][1]
     starts = pd.date_range(
         pd.Timestamp(low).to_period(freq[0] if every != "week" else "W-SUN").start_time, pd.Timestamp(high), freq=freq
@@ -156,14 +157,14 @@ def compute(
         _frozen(options),
     )
     version = an.data_version()
-    cached = _RESULTS.get((id(an.backend), request))
+    cached = _RESULTS.get((an.identity, request))
     if cached is not None and cached[0] == version and version is not None:
         frame = cached[1].copy()
     else:
         frame = _compute(
             an, m, keys, every, start, end, filters or {}, survey, question, change, alpha, options, request
         )
-        _remember(_RESULTS, (id(an.backend), request), (version, frame.copy()))
+        _remember(_RESULTS, (an.identity, request), (version, frame.copy()))
     return _with_targets(frame, m, targets if targets is not None else _targets_of(where))
 
 
@@ -249,7 +250,7 @@ def _run(an: Analytics, expr: Any, request: tuple[Any, ...], cacheable: bool) ->
     expression costs ~10 ms, more than a small query)."""
     if an.engine != "duckdb" or not cacheable:
         return an.execute(expr)
-    key = (id(an.backend), request)
+    key = (an.identity, request)
     sql = _SQL.get(key)
     if sql is None:
         sql = str(an.backend.compile(expr))

@@ -19,7 +19,7 @@ import importlib
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -137,7 +137,7 @@ def build_report(
         period=p,
         previous=p.previous(),
         lang=lang,
-        generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        generated_at=datetime.now(UTC).replace(tzinfo=None),
         sections=sections,
         raw=ctx.raw,
     )
@@ -167,14 +167,16 @@ class Context:
 
 def latest_record(an: Analytics) -> datetime | None:
     """The newest response, ticket or order time in the workspace (None when there is none)."""
-    stamps = []
+    stamps: list[pd.Timestamp] = []
     for table, column_name in (("responses", "submitted_at"), ("tickets", "created_at"), ("orders", "ordered_at")):
         value = an.execute(an.table(table)[column_name].max())
         if value is not None and not pd.isna(value):
-            stamps.append(pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo is None else value)
+            ts = pd.Timestamp(value)
+            stamps.append(ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts)
     if not stamps:
         return None
-    return pd.Timestamp(max(pd.Timestamp(s) for s in stamps)).to_pydatetime()
+    latest: datetime = max(stamps).to_pydatetime()
+    return latest
 
 
 def main_survey(an: Analytics) -> str | None:
@@ -321,7 +323,9 @@ def _kpis(ctx: Context) -> Section:
     table = kpi_table(section.findings, ctx.lang)
     section.tables.append(ReportTable("kpis", section.title, table, {c: column(c) for c in _KPI_COLUMNS}))
     section.charts.append(
-        Chart("kpis", Text("本期与上期", "This period and the last"), "pair", "kpis", "metric", "value", label="previous")
+        Chart(
+            "kpis", Text("本期与上期", "This period and the last"), "pair", "kpis", "metric", "value", label="previous"
+        )
     )
     return section
 
@@ -356,7 +360,9 @@ def _drivers(ctx: Context) -> Section:
 
     section = Section("drivers", SECTIONS["drivers"])
     if not ctx.survey:
-        section.absent = Text("没有按维度分组的问卷,无法做驱动因素分析。", "No survey groups its questions into dimensions.")
+        section.absent = Text(
+            "没有按维度分组的问卷,无法做驱动因素分析。", "No survey groups its questions into dimensions."
+        )
         return section
     try:
         result = drivers(ctx.an, "overall", survey=ctx.survey, start=ctx.period.start, end=ctx.period.end)

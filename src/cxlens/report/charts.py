@@ -18,11 +18,12 @@ import pandas as pd
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.axes import Axes
 
-from cxlens.exceptions import ConfigurationError  # noqa: E402
-from cxlens.report.model import Chart, Report, ReportTable  # noqa: E402
+from cxlens.exceptions import ConfigurationError
+from cxlens.report.model import Chart, Report, ReportTable
 
 __all__ = ["CJK_FONTS", "MissingFontError", "cjk_font", "render_chart"]
 
@@ -36,11 +37,19 @@ class MissingFontError(ConfigurationError):
 
 @lru_cache(maxsize=1)
 def cjk_font() -> tuple[str, Path]:
-    """(family name, font file) of the first installed font of :data:`CJK_FONTS`."""
-    for family in CJK_FONTS:
-        for entry in font_manager.fontManager.ttflist:
-            if entry.name == family:
-                return family, Path(entry.fname)
+    """(family name, font file) of the first installed font of :data:`CJK_FONTS`.
+
+    matplotlib's font list is cached; a font installed after the cache was written is found by scanning the
+    system font folders once more and adding the CJK candidates."""
+    for attempt in range(2):
+        for family in CJK_FONTS:
+            for entry in font_manager.fontManager.ttflist:
+                if entry.name == family:
+                    return family, Path(entry.fname)
+        if attempt == 0:
+            for path in font_manager.findSystemFonts():
+                if any(k in Path(path).name.lower() for k in ("wqy", "cjk", "sourcehan")):
+                    font_manager.fontManager.addfont(path)
     raise MissingFontError(
         "no Chinese (CJK) font is installed, so Chinese text cannot be drawn; install the Debian package "
         "fonts-wqy-microhei (apt-get install fonts-wqy-microhei) or fonts-noto-cjk"
@@ -90,7 +99,7 @@ def render_chart(report: Report, chart: Chart, table: ReportTable, fmt: str = "p
         plt.close(fig)
 
 
-def _quadrant(ax: plt.Axes, frame: pd.DataFrame, chart: Chart) -> None:
+def _quadrant(ax: Axes, frame: pd.DataFrame, chart: Chart) -> None:
     x, y = frame[chart.x].astype(float), frame[chart.y].astype(float)
     ax.scatter(x, y, s=60, color=_COLOURS[0])
     for xi, yi, name in zip(x, y, frame[chart.label or chart.x], strict=True):
@@ -102,7 +111,7 @@ def _quadrant(ax: plt.Axes, frame: pd.DataFrame, chart: Chart) -> None:
     ax.set_ylabel("表现 / performance")
 
 
-def _pair(ax: plt.Axes, frame: pd.DataFrame, chart: Chart, lang: str) -> None:
+def _pair(ax: Axes, frame: pd.DataFrame, chart: Chart, lang: str) -> None:
     names = [str(m) for m in frame[chart.x]]
     now = frame[chart.y].astype(float).to_numpy()
     before = frame[chart.label or "previous"].astype(float).to_numpy()

@@ -28,7 +28,8 @@ _WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
 
 @dataclass(frozen=True)
 class Period:
-    """One ISO week, calendar month, quarter or year: ``every`` is ``week``, ``month``, ``quarter`` or ``year`` (the bucket names
+    """One ISO week, calendar month, quarter or year: ``every`` is ``week``, ``month``, ``quarter`` or
+    ``year`` (the bucket names
     of :func:`cxlens.metrics.compute`), ``start``/``end`` naive UTC datetimes, ``end`` exclusive."""
 
     every: str
@@ -94,7 +95,9 @@ def parse_period(text: str) -> Period:
         return Period("month", datetime(int(m[1]), month, 1))
     if m := _YEAR.match(value):
         return Period("year", datetime(int(m[1]), 1, 1))
-    raise ValueError(f"period {text!r} is not a week (2026-W27), a month (2026-07), a quarter (2026-Q3) or a year (2026)")
+    raise ValueError(
+        f"period {text!r} is not a week (2026-W27), a month (2026-07), a quarter (2026-Q3) or a year (2026)"
+    )
 
 
 def last_complete_period(latest: datetime, every: str = "quarter") -> Period:

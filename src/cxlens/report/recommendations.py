@@ -91,7 +91,9 @@ def _decline(report: Report, f: Finding, rule: str, section: str, priority: int)
         f"n = {f.n}, 95% CI {_v(f, f.ci_low)}–{_v(f, f.ci_high)}; before {_v(f, f.previous)}) → investigate "
         "the cause and follow up."
     )
-    return Recommendation(rule, priority, section, Text(zh, en), _evidence(f, "value", "n", "previous", "change", "p_val"))
+    return Recommendation(
+        rule, priority, section, Text(zh, en), _evidence(f, "value", "n", "previous", "change", "p_val")
+    )
 
 
 def _below_target(f: Finding, rule: str, section: str) -> Recommendation:
@@ -214,7 +216,11 @@ def _agents(report: Report) -> list[Recommendation]:
             f"Agent {agent}: ticket CSAT {fmt(f.value, 2)} (n = {f.n}, 95% CI {fmt(f.ci_low, 2)}–{fmt(f.ci_high, 2)}) "
             f"lies wholly below the agents' mean {fmt(mean, 2)} → coach and review their tickets."
         )
-        out.append(Recommendation("agent_low", 2, "teams", Text(zh, en), _evidence(f, "value", "n", "ci_high") | {"mean": mean}))
+        out.append(
+            Recommendation(
+                "agent_low", 2, "teams", Text(zh, en), _evidence(f, "value", "n", "ci_high") | {"mean": mean}
+            )
+        )
     return out
 
 
@@ -227,14 +233,16 @@ def _quality(report: Report) -> list[Recommendation]:
     if f is None or math.isnan(f.value) or f.value < AT_RISK_PCT:
         return []
     customers = f.extra["customers"]
-    zh = (
-        f"关系质量「风险」层客户占 {fmt(f.value)} %({customers:,} / {f.n:,} 位已评分客户)→ 建立一对一挽留与回访计划。"
-    )
+    zh = f"关系质量「风险」层客户占 {fmt(f.value)} %({customers:,} / {f.n:,} 位已评分客户)→ 建立一对一挽留与回访计划。"
     en = (
         f"{fmt(f.value)} % of scored customers ({customers:,} of {f.n:,}) are in the at-risk relationship tier → "
         "start one-to-one retention calls."
     )
-    return [Recommendation("quality_at_risk", 2, "quality", Text(zh, en), _evidence(f, "value", "n") | {"customers": customers})]
+    return [
+        Recommendation(
+            "quality_at_risk", 2, "quality", Text(zh, en), _evidence(f, "value", "n") | {"customers": customers}
+        )
+    ]
 
 
 def _method(report: Report) -> list[Recommendation]:
@@ -251,7 +259,10 @@ def _method(report: Report) -> list[Recommendation]:
             out.append(Recommendation("reliability_low", 3, "method", Text(zh, en), _evidence(f, "value", "n")))
         if f.key == "response_rate" and f.value < RESPONSE_RATE_MIN:
             zh = f"回收率 {fmt(f.value)} %(n = {f.n})低于 {RESPONSE_RATE_MIN:.0f} % → 检查样本代表性并加强回访。"
-            en = f"Response rate {fmt(f.value)} % (n = {f.n}) is under {RESPONSE_RATE_MIN:.0f} % → check representativeness."
+            en = (
+                f"Response rate {fmt(f.value)} % (n = {f.n}) is under {RESPONSE_RATE_MIN:.0f} % → check "
+                "representativeness."
+            )
             out.append(Recommendation("response_rate_low", 3, "method", Text(zh, en), _evidence(f, "value", "n")))
     return out
 

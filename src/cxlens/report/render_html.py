@@ -75,7 +75,9 @@ def render_html(report: Report) -> str:
     sections = []
     for s in report.sections:
         tables = {t.key: t for t in s.tables}
-        charts = [render_chart(report, c, tables[c.table], "svg").decode("utf-8") for c in s.charts if c.table in tables]
+        charts = [
+            render_chart(report, c, tables[c.table], "svg").decode("utf-8") for c in s.charts if c.table in tables
+        ]
         charts = [c[c.index("<svg") :] for c in charts]  # drop the XML prolog: inline in the page
         sections.append(
             {
@@ -83,7 +85,10 @@ def render_html(report: Report) -> str:
                 "title": s.title(lang),
                 "paragraphs": [p(lang) for p in s.paragraphs],
                 "absent": s.absent(lang) if s.absent else None,
-                "tables": [{"title": t.title(lang), **dict(zip(("headers", "rows"), table_rows(t, lang)))} for t in s.tables],
+                "tables": [
+                    {"title": t.title(lang), **dict(zip(("headers", "rows"), table_rows(t, lang), strict=True))}
+                    for t in s.tables
+                ],
                 "charts": charts,
             }
         )
@@ -99,6 +104,7 @@ def render_html(report: Report) -> str:
         before=sections[:recs_at],
         after=sections[recs_at:],
         recommendations_title=SECTIONS["recommendations"](lang),
-        recommendations=[{"priority": r.priority, "rule": r.rule, "text": r.text(lang)} for r in report.recommendations],
+        recommendations=[
+            {"priority": r.priority, "rule": r.rule, "text": r.text(lang)} for r in report.recommendations
+        ],
     )
-

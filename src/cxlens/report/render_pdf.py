@@ -46,7 +46,13 @@ def _styles() -> dict[str, Any]:
     base = getSampleStyleSheet()
     font = _register_font()
     out = {}
-    for name, size, lead in (("title", 18, 24), ("h2", 13, 18), ("h3", 10.5, 14), ("body", 9.5, 14), ("cell", 7.5, 9.5)):
+    for name, size, lead in (
+        ("title", 18, 24),
+        ("h2", 13, 18),
+        ("h3", 10.5, 14),
+        ("body", 9.5, 14),
+        ("cell", 7.5, 9.5),
+    ):
         out[name] = ParagraphStyle(
             name, parent=base["Normal"], fontName=font, fontSize=size, leading=lead, wordWrap="CJK", spaceAfter=4
         )

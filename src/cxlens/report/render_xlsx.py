@@ -132,7 +132,9 @@ def render_xlsx(report: Report) -> bytes:
             keys = list(t.frame.columns)
             if charts.get(t.key) is not None and charts[t.key].x in t.columns:
                 keys = [k for k in t.columns if k in t.frame.columns]
-                keys += [c for c in (charts[t.key].y, charts[t.key].label) if c and c in t.frame.columns and c not in keys]
+                keys += [
+                    c for c in (charts[t.key].y, charts[t.key].label) if c and c in t.frame.columns and c not in keys
+                ]
             else:
                 keys = [k for k in t.columns if k in t.frame.columns]
             ws = wb.create_sheet(sheet_name(f"{s.key}.{t.key}", taken))

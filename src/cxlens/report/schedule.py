@@ -19,7 +19,7 @@ import smtplib
 import ssl
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,17 @@ from cxlens.exceptions import ConfigurationError
 from cxlens.report.period import Period, last_complete_period
 from cxlens.store import Workspace
 
-__all__ = ["FILE", "FORMATS", "Schedule", "add_schedule", "list_schedules", "remove_schedule", "render", "run_due", "send_mail"]
+__all__ = [
+    "FILE",
+    "FORMATS",
+    "Schedule",
+    "add_schedule",
+    "list_schedules",
+    "remove_schedule",
+    "render",
+    "run_due",
+    "send_mail",
+]
 
 FILE = "report-schedules.json"
 FORMATS = {
@@ -58,7 +68,7 @@ class Schedule:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _path(ws: Workspace) -> Path:
@@ -150,7 +160,9 @@ def render(ws: Workspace, template: str, period: Period | str | None, lang: str,
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
 
 
-def send_mail(url: str, sender: str, to: list[str], subject: str, body: str, attachment: tuple[str, str, bytes]) -> None:
+def send_mail(
+    url: str, sender: str, to: list[str], subject: str, body: str, attachment: tuple[str, str, bytes]
+) -> None:
     """Send one message with one attachment ``(file name, MIME type, bytes)`` through the SMTP server
     ``url`` (``smtp://[user:password@]host[:port][?starttls=1]`` or ``smtps://…``)."""
     parts = urlsplit(url)

@@ -48,13 +48,17 @@ def method(ctx: Context) -> Section:
     instruments = pd.DataFrame(rows, columns=["survey", "status", "responses"])
     section.tables.append(
         ReportTable(
-            "instruments", Text("调查工具与样本", "Instruments and sample"), instruments, _cols("survey", "status", "responses")
+            "instruments",
+            Text("调查工具与样本", "Instruments and sample"),
+            instruments,
+            _cols("survey", "status", "responses"),
         )
     )
     counts = _record_counts(ctx)
     section.paragraphs.append(
         Text(
-            "本期数据:问卷回收 {responses:,} 份,工单 {tickets:,} 张,订单 {orders:,} 笔,文本反馈 {feedback:,} 条。".format(**counts),
+            "本期数据:问卷回收 {responses:,} 份,工单 {tickets:,} 张,订单 {orders:,} 笔,"
+            "文本反馈 {feedback:,} 条。".format(**counts),
             "Data in the period: {responses:,} survey responses, {tickets:,} tickets, {orders:,} orders, "
             "{feedback:,} feedback texts.".format(**counts),
         )
@@ -178,7 +182,8 @@ def text(ctx: Context) -> Section:
     if not overview["texts"]:
         section.absent = Text(
             "工作区尚未做文本分析(情感、方面、主题):请先运行 cxlens text analyze。",
-            "The workspace's texts have not been analysed (sentiment, aspects, themes): run `cxlens text analyze` first.",
+            "The workspace's texts have not been analysed (sentiment, aspects, themes): run `cxlens text analyze` "
+            "first.",
         )
         return section
     code = _TEXT_PERIOD[ctx.period.every]
@@ -224,7 +229,9 @@ def text(ctx: Context) -> Section:
             _cols("theme", "count", "previous_count", "change_pct", "mean_score", "quote"),
         )
     )
-    section.charts.append(Chart("themes", Text("负面主题条数", "Negative texts per theme"), "bar", "themes", "theme", "count"))
+    section.charts.append(
+        Chart("themes", Text("负面主题条数", "Negative texts per theme"), "bar", "themes", "theme", "count")
+    )
     aspects = _aspects(overview["aspects"], cur, prev)
     if not aspects.empty:
         section.tables.append(
@@ -237,7 +244,8 @@ def text(ctx: Context) -> Section:
         )
     section.paragraphs.append(
         Text(
-            f"共分析文本 {overview['texts']:,} 条;主题为负面文本的聚类(TF-IDF + k-means),按{ctx.period.label_in('zh')}与上期计数。",
+            f"共分析文本 {overview['texts']:,} 条;主题为负面文本的聚类(TF-IDF + k-means),"
+            f"按{ctx.period.label_in('zh')}与上期计数。",
             f"{overview['texts']:,} texts analysed; themes cluster the negative texts (TF-IDF + k-means), counted "
             f"in {ctx.period.label_in('en')} and the period before.",
         )
@@ -270,7 +278,9 @@ def quality(ctx: Context) -> Section:
     try:
         from cxlens.quality import score_customers, segment_scores
     except ImportError as err:
-        section.absent = Text(f"关系质量评分模块不可用:{err}", f"The relationship-quality layer is not available: {err}")
+        section.absent = Text(
+            f"关系质量评分模块不可用:{err}", f"The relationship-quality layer is not available: {err}"
+        )
         return section
     try:
         scores = score_customers(ctx.ws, start=ctx.period.start, end=ctx.period.end)
@@ -295,9 +305,16 @@ def quality(ctx: Context) -> Section:
             )
         )
     section.tables.append(
-        ReportTable("tiers", Text("关系质量分层", "Quality tiers"), tiers, {"tier_label": column("tier")} | _cols("customers", "share"))
+        ReportTable(
+            "tiers",
+            Text("关系质量分层", "Quality tiers"),
+            tiers,
+            {"tier_label": column("tier")} | _cols("customers", "share"),
+        )
     )
-    section.charts.append(Chart("tiers", Text("各层级客户数", "Customers per tier"), "bar", "tiers", "tier_label", "customers"))
+    section.charts.append(
+        Chart("tiers", Text("各层级客户数", "Customers per tier"), "bar", "tiers", "tier_label", "customers")
+    )
     segs = segment_scores(scores, "segment")
     section.tables.append(
         ReportTable(
@@ -348,7 +365,9 @@ def value(ctx: Context) -> Section:
             _cols("label", "n", "share", "recency_days", "frequency", "monetary", "revenue_share"),
         )
     )
-    section.charts.append(Chart("rfm", Text("各分群收入占比", "Revenue share by segment"), "bar", "rfm", "label", "revenue_share"))
+    section.charts.append(
+        Chart("rfm", Text("各分群收入占比", "Revenue share by segment"), "bar", "rfm", "label", "revenue_share")
+    )
     return section
 
 
@@ -412,6 +431,7 @@ def action_plans(ctx: Context) -> Section:
             section.findings.append(now)
     frame = pd.DataFrame(rows)
     cols = {"plan": Text("计划", "Plan"), "metric": column("metric"), "baseline": Text("基线", "Baseline")}
-    section.tables.append(ReportTable("plans", section.title, frame, cols | _cols("target", "value", "n", "owner", "due", "status")))
+    section.tables.append(
+        ReportTable("plans", section.title, frame, cols | _cols("target", "value", "n", "owner", "due", "status"))
+    )
     return section
-

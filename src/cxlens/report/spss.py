@@ -101,7 +101,10 @@ def _question(
             name = _var(col, taken)
             out[name] = frame[col].astype("float64")
             var_labels[name] = f"{label}: {choices.get(code, code)}"
-            value_labels[name] = {0.0: "未选" if lang == "zh" else "Not chosen", 1.0: "已选" if lang == "zh" else "Chosen"}
+            value_labels[name] = {
+                0.0: "未选" if lang == "zh" else "Not chosen",
+                1.0: "已选" if lang == "zh" else "Chosen",
+            }
         return
     col = q.columns[0]
     name = _var(q.code, taken)

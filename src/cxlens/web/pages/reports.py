@@ -15,7 +15,8 @@ from cxlens.report.period import parse_period
 from cxlens.report.schedule import FORMATS, list_schedules, render
 from cxlens.web import audit
 from cxlens.web.accounts import User
-from cxlens.web.deps import Db, actor, lang_of, render as render_page, require
+from cxlens.web.deps import Db, actor, lang_of, require
+from cxlens.web.deps import render as render_page
 from cxlens.web.i18n import add_messages
 from cxlens.web.nav import NavItem
 
@@ -31,12 +32,18 @@ add_messages(
             "from the metric, statistics, text, value and relationship-quality layers.",
         ),
         "reports.template": ("模板", "Template"),
-        "reports.period": ("报告期(如 2026-Q3、2026-07、2026-W27;留空为最近完整季度)", "Period (e.g. 2026-Q3, 2026-07, 2026-W27; empty: the last complete quarter)"),
+        "reports.period": (
+            "报告期(如 2026-Q3、2026-07、2026-W27;留空为最近完整季度)",
+            "Period (e.g. 2026-Q3, 2026-07, 2026-W27; empty: the last complete quarter)",
+        ),
         "reports.language": ("语言", "Language"),
         "reports.format": ("格式", "Format"),
         "reports.download": ("生成并下载", "Build and download"),
         "reports.schedules": ("定时发送", "Schedules"),
-        "reports.no_schedules": ("尚无定时报告(cxlens report schedule add)。", "No scheduled reports (cxlens report schedule add)."),
+        "reports.no_schedules": (
+            "尚无定时报告(cxlens report schedule add)。",
+            "No scheduled reports (cxlens report schedule add).",
+        ),
         "reports.every": ("频率", "Every"),
         "reports.to": ("收件人", "To"),
         "reports.next_run": ("下次发送", "Next run"),
@@ -69,5 +76,7 @@ def download(
     data = render(ws, template, chosen, lang, format)
     mime, ext = FORMATS[format]
     name = f"cxlens-{template}-{chosen.label if chosen else 'latest'}.{ext}"
-    audit.record_now(ws, actor(request, user), "data.export", f"report:{template}", {"period": period, "format": format})
+    audit.record_now(
+        ws, actor(request, user), "data.export", f"report:{template}", {"period": period, "format": format}
+    )
     return Response(data, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
