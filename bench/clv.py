@@ -2,6 +2,7 @@
 identical summaries collapsed into weights) against the plain hand-written scipy fit of the same
 likelihood (all rows, finite-difference gradient: what one writes without the analytic derivatives), in
 one process, on the same data; both must reach the same maximum (checked). See shared/design/BENCH.md.
+Floor: the same likelihood maximised by a plain hand-written scipy fit over every row.
 
 The customers are drawn from the BG/NBD model with the CDNOW estimates (r 0.243, α 4.414, a 0.793,
 b 2.426), joining uniformly over one year and observed to its end, in days rounded as real order data are.

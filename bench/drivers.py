@@ -2,6 +2,7 @@
 all 255 driver subsets) + Johnson's relative weights + standardized betas, against the floor — one plain
 statsmodels OLS of the outcome on the same 8 drivers, on the same data, in the same process. Both must agree
 on the full model's R² (checked). Issue #5 target: ratio ≤ 2. See shared/design/BENCH.md.
+Floor: one statsmodels OLS of the outcome on the same 8 drivers (LMG itself needs 255 subset fits).
 
     python bench/drivers.py            # 1,000,000 responses (the size issue #5 names)
     python bench/drivers.py --quick    # 100,000 responses

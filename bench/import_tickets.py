@@ -1,6 +1,7 @@
 """How fast does a ticket export import? cxlens's whole import path (read, map, type, check, dedupe,
 store in one transaction) against DuckDB's own ``read_csv`` of the same file into a table, in the same
 process, on the same file. See shared/design/BENCH.md.
+Floor: DuckDB's own read_csv of the same file into a table (no mapping, checks, dedupe or transaction).
 
     python bench/import_tickets.py            # 1,000,000 rows (the size issue #2 names)
     python bench/import_tickets.py --quick    # 50,000 rows, for checks

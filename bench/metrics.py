@@ -2,6 +2,7 @@
 canonical (long) schema, against hand-written DuckDB SQL, polars and pandas on a plain flat table of the
 same responses — all in one process. Also ticket KPIs: median and p90 first-response time per agent per week.
 See shared/design/BENCH.md.
+Floor: hand-written DuckDB SQL over a flat table of the same rows (polars and pandas are timed too).
 
     python bench/metrics.py            # 10,000,000 responses, 5,000,000 tickets (the sizes issue #4 names)
     python bench/metrics.py --quick    # 200,000 responses, 100,000 tickets

@@ -7,6 +7,8 @@ and times, on all cores with a process pool:
   sentence sentiment, aspects with their clause sentiment, keywords;
 * the floor: jieba segmentation alone (``jieba.lcut``) in the same kind of pool.
 
+Floor: jieba segmentation alone (jieba.lcut), on the same comments, in the same process pool.
+
 Prints comments/s for both and their ratio, the median of 3 runs after a warm-up.
 
     python bench/text_throughput.py [--quick]

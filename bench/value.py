@@ -1,6 +1,7 @@
 """RFM scores + segments and the monthly cohort matrix through cxlens (Ibis → the workspace's DuckDB),
 against hand-written DuckDB SQL on the same table, and pandas and polars on the same rows in memory — all
 in one process, producing the same result (checked). See shared/design/BENCH.md.
+Floor: hand-written DuckDB SQL on the same table (pandas and polars are timed too).
 
     python bench/value.py            # 20,000,000 order lines, 1,000,000 customers (the sizes issue #6 names)
     python bench/value.py --quick    # 1,000,000 order lines, 50,000 customers
