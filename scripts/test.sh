@@ -38,15 +38,18 @@ heading "Installing cxlens and its test dependencies (pip install -e '.[test]')"
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[test]'
 
-heading "CJK font for report charts and PDFs (Debian fonts-wqy-microhei)"
-if [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
-    echo "fonts-wqy-microhei is installed"
+heading "Debian packages: a CJK font for report charts and PDFs, Chromium for the browser tests"
+need=()
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -eq 0 ]; then
+    echo "fonts-wqy-microhei and chromium are installed"
 elif command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; }; then
     sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
 else
-    echo "warning: no CJK font and no apt-get: report tests will fail (install fonts-wqy-microhei)" >&2
+    echo "warning: cannot install ${need[*]} (no apt-get): report tests fail, browser tests skip" >&2
 fi
 
 heading "PostgreSQL for the tests"

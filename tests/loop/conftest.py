@@ -95,6 +95,26 @@ def builder(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Workspace]]:
 
 
 @pytest.fixture(scope="module")
+def module_builder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Workspace]]:
+    """Like ``builder``, for workspaces shared by a test module."""
+    opened: list[Workspace] = []
+
+    def make(files: dict[str, str], survey: str | None = SURVEY) -> Workspace:
+        ws = build(tmp_path_factory.mktemp("mod"), files, survey)
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()
+
+
+@pytest.fixture(scope="module")
+def alerts_files() -> dict[str, str]:
+    return _alerts_files()
+
+
+@pytest.fixture(scope="module")
 def alerts_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws = build(tmp_path_factory.mktemp("alerts"), _alerts_files())
     yield ws

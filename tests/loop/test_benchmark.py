@@ -52,7 +52,7 @@ def _answers(seed: int, n: int, means: dict[str, float], prefix: str, day0: int)
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, pd.DataFrame, pd.DataFrame]]:
     folder: Path = tmp_path_factory.mktemp("bench")
-    ours = _answers(1, 120, {"s1": 4.0, "s2": 3.0, "p1": 3.0, "overall": 7.0}, "O", 1)
+    ours = _answers(1, 120, {"s1": 4.0, "s2": 3.0, "p1": 3.0, "overall": 7.0}, "O", 5)
     theirs = _answers(2, 100, {"s1": 3.2, "p1": 3.8, "overall": 7.0}, "T", 5)
     early = _answers(3, 30, {"s1": 1.0, "s2": 1.0, "p1": 1.0, "overall": 1.0}, "E", 1)
     early["submitted_at"] = "2025-01-10 10:00"  # outside the competitor's window: must not count
@@ -61,10 +61,10 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace,
     pd.concat([ours, early]).to_csv(folder / "ours.csv", index=False)
     theirs.to_csv(folder / "theirs.csv", index=False)
     reviews = ["feedback_id,source_type,competitor,collected_at,text"]
-    texts = {"": ("价格很实惠，性价比高", "客服态度很好，非常耐心"), "rival": ("价格太贵了，不划算", "客服态度很好，非常耐心")}
-    for who, (price, service) in texts.items():
-        for i in range(12):
-            reviews.append(f"{who or 'O'}{i},review,{who},2025-05-{1 + i:02d} 10:00,{price if i % 2 else service}")
+    good, bad, service = "价格很实惠，性价比高", "价格太贵了，不划算", "客服态度很好，非常耐心"
+    for who, price in (("", [good] * 5 + [bad]), ("rival", [bad] * 5 + [good])):
+        for i, text in enumerate([*price, *[service] * 6]):
+            reviews.append(f"{who or 'O'}{i},review,{who},2025-05-{1 + i:02d} 10:00,{text}")
     (folder / "feedback.csv").write_text("\n".join(reviews) + "\n", encoding="utf-8")
     ws = Workspace.init(folder / "ws")
     import_survey(ws, folder / "ours.yaml")
@@ -113,9 +113,12 @@ def test_review_sentiment_by_aspect(bench: tuple[Workspace, pd.DataFrame, pd.Dat
     with Workspace.open(copy) as analysed:
         analyze_workspace(analysed, workers=1)
         reviews = review_benchmark(analysed).set_index("aspect")
-        assert reviews.loc["price", "ours_net"] > 50 and reviews.loc["price", "theirs_net"] < -50
-        assert reviews.loc["price", "significant"] and reviews.loc["price", "gap"] < -100
-        assert reviews.loc["service_attitude", "gap"] == pytest.approx(0.0)
-        assert not reviews.loc["service_attitude", "significant"]
+        assert reviews.loc["price", ["ours_n", "theirs_n"]].tolist() == [6, 6]
+        assert reviews.loc["price", "ours_net"] == pytest.approx(100 * 4 / 6)  # 5 positive, 1 negative
+        assert reviews.loc["price", "theirs_net"] == pytest.approx(-100 * 4 / 6)
+        ours_p, theirs_p = np.array([1.0] * 5 + [-1.0]), np.array([-1.0] * 5 + [1.0])
+        ref = stats.ttest_ind(theirs_p, ours_p, equal_var=False)
+        assert reviews.loc["price", "p_val"] == pytest.approx(ref.pvalue) and reviews.loc["price", "significant"]
+        assert "service_attitude" not in reviews.index or not reviews.loc["service_attitude", "significant"]
         both = benchmark(analysed)
         assert not both.surveys.empty and not both.reviews.empty

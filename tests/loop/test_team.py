@@ -38,13 +38,8 @@ def _tickets() -> str:
 
 
 @pytest.fixture(scope="module")
-def team_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    from conftest import build
-
-    ws = build(tmp_path_factory.mktemp("team"), {"customers.csv": "customer_id\nC1\n", "tickets.csv": _tickets()},
-               survey=None)  # fmt: skip
-    yield ws
-    ws.close()
+def team_ws(module_builder: Callable[..., Workspace]) -> Workspace:
+    return module_builder({"customers.csv": "customer_id\nC1\n", "tickets.csv": _tickets()}, survey=None)
 
 
 def test_the_mix_adjusted_ratio_blames_the_slow_agent_not_the_email_agent(team_ws: Workspace) -> None:

@@ -82,7 +82,8 @@ def test_events_give_the_per_ticket_counts(events_ws: Workspace) -> None:
     with events_ws.engine.connect() as conn:
         row = conn.execute(
             sa.text(
-                "SELECT reopen_count, agent_replies, first_response_at, resolved_at FROM tickets WHERE external_id = 'E1'"
+                "SELECT reopen_count, agent_replies, first_response_at, resolved_at FROM tickets "
+                "WHERE external_id = 'E1'"
             )
         ).one()
     assert (row[0], row[1]) == (1, 2)

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from cxlens.report import Report
 from cxlens.report.builder import LAYOUT
+from cxlens.report.charts import cjk_font
 from cxlens.report.render_html import render_html
 from cxlens.report.render_pdf import render_pdf
 from cxlens.report.render_xlsx import render_xlsx, safe_cell, sheet_name
@@ -66,7 +67,8 @@ def test_pdf_page_shows_cjk_glyphs(reports: dict[tuple[str, str], Report]) -> No
         for page in PdfReader(io.BytesIO(data)).pages
         for f in page["/Resources"]["/Font"].values()
     }
-    assert any("CXLensCJK" in f for f in fonts), fonts
+    family = cjk_font()[0].replace(" ", "")  # e.g. WenQuanYiMicroHei, embedded as a subset (ABCDEF+…)
+    assert any(family in f for f in fonts), fonts
     doc = pdfium.PdfDocument(data)
     page, scale = doc[0], 3.0
     image = np.asarray(page.render(scale=scale).to_pil().convert("L"), dtype=float)

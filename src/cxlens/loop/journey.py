@@ -24,6 +24,7 @@ Per touchpoint:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from cxlens.config import read_yaml_mapping
-from cxlens.exceptions import ConfigurationError
+from cxlens.exceptions import ConfigurationError, UndefinedMetricWarning
 from cxlens.loop._common import records
 from cxlens.metrics import Analytics, compute, get_metric
 from cxlens.metrics.sources import DIMENSIONS, source
@@ -120,7 +121,11 @@ def _satisfaction(an: Analytics, tp: Mapping[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"filters": filters or None, "survey": tp.get("survey"), "question": tp.get("question")}
     if "periodic" in m.options:
         kwargs["every"] = "year"
-    frame = compute(an, tp["metric"], **kwargs, **(tp.get("options") or {}))
+    with warnings.catch_warnings():  # a touchpoint without data shows n = 0, not a warning
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        frame = compute(an, tp["metric"], **kwargs, **(tp.get("options") or {}))
+    if frame.empty:
+        return {"metric": tp["metric"], "value": None, "n": 0, "ci_low": None, "ci_high": None}
     row = frame.iloc[-1]
     return {
         "metric": tp["metric"],

@@ -60,8 +60,12 @@ def _an(where: Workspace | Analytics) -> Analytics:
     return where if isinstance(where, Analytics) else Analytics.for_workspace(where)
 
 
-def _tickets(an: Analytics, mix: Sequence[str], every: str | None) -> pd.DataFrame:
+def _tickets(an: Analytics, mix: Sequence[str], every: str | None, start: Any = None, end: Any = None) -> pd.DataFrame:
     rel = source(an.backend, "tickets", {"agent", "team", *mix})
+    if start is not None:
+        rel = rel.filter(rel.at >= pd.Timestamp(start).to_pydatetime())
+    if end is not None:
+        rel = rel.filter(rel.at < pd.Timestamp(end).to_pydatetime())
     rows = an.execute(
         rel.select("agent", "team", *mix, "at", "first_response_hours", "resolution_hours", "csat").filter(
             rel.agent.notnull()
@@ -118,12 +122,16 @@ def fair_comparison(
     *,
     mix: Sequence[str] = ("channel", "priority"),
     every: str | None = None,
+    start: Any = None,
+    end: Any = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Mix-adjusted comparison per agent with the team's median agent (module docstring): ``frt_ratio`` and
     ``resolution_ratio`` (with ``*_ci_low``, ``*_ci_high``, ``*_p_val``, ``*_p_holm``, ``*_n``), ``csat_diff``
     (likewise), and ``concerns``."""
-    rows = _tickets(_an(where), mix, every)
+    rows = _tickets(_an(where), mix, every, start, end)
+    if rows.empty:
+        raise ValueError("no tickets with an agent: scorecards need tickets that name their agent (agent_id)")
     rows["log_frt"] = np.log(rows["first_response_hours"].clip(lower=_FLOOR_HOURS))
     rows["log_res"] = np.log(rows["resolution_hours"].clip(lower=_FLOOR_HOURS))
     rows[list(mix)] = rows[list(mix)].astype(object).where(rows[list(mix)].notna(), "(none)")
@@ -165,6 +173,7 @@ def scorecards(
 ) -> pd.DataFrame:
     """One row per agent (and period): the scorecard metrics, team medians, targets and the fair comparison."""
     an = _an(where)
+    fair = fair_comparison(an, mix=mix, every=every, start=start, end=end, alpha=alpha)
     keys = ["team", "agent"]
     frame: pd.DataFrame | None = None
     for column, metric in SCORECARD_METRICS.items():
@@ -179,13 +188,12 @@ def scorecards(
         frame = pick if frame is None else frame.merge(pick, on=[*keys, *(["period"] if every else [])], how="outer")
     assert frame is not None
     on = [*keys, "period"] if every else keys
-    rows = _tickets(an, mix, every)
+    rows = _tickets(an, mix, every, start, end)
     low = rows.assign(d=(rows["csat"] <= 2).astype("int64")).groupby(on, dropna=False)["d"].sum().rename("dissatisfied")
     frame = frame.merge(low.reset_index(), on=on, how="left")
     team_keys = ["team", "period"] if every else ["team"]
     for column in ("tickets", "first_response_time", "resolution_time", "ticket_csat", "resolution_rate"):
         frame[f"{column}_team_median"] = frame.groupby(team_keys, dropna=False)[column].transform("median")
-    fair = fair_comparison(where, mix=mix, every=every, alpha=alpha)
     frame = frame.merge(fair, on=on, how="left")
     ids = _ids(where)
     frame.insert(1, "agent_id", frame["agent"].map(ids))

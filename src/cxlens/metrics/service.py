@@ -19,15 +19,15 @@ from cxlens.metrics.satisfaction import finish_mean, finish_share, mean_sums
 __all__: list[str] = []
 
 
-#: quantile levels read from each slice in one pass (the median and p90, and the grid the median's interval
-#: is read from); with the minimum and maximum they bracket every order statistic the interval needs
-GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.9)
+#: quantile levels read from each slice in one pass: the minimum (0) and maximum (1), the median and p90, and
+#: the grid around the median that its interval is read from
+GRID = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.9, 1.0)
 MEDIAN_CI = ("grid", "exact")
 
 
 def _time(column: str) -> Any:
     """Aggregates of a time metric: n, Σx, Σx², and either (``median_ci="grid"``, default) the linear-
-    interpolation quantiles at :data:`GRID` plus the minimum and maximum, all in one aggregate pass, or
+    interpolation quantiles at the levels :data:`GRID`, all in one aggregate, or
     (``median_ci="exact"``) the slice's times as one sorted list (see :func:`_order_statistics`)."""
 
     def aggregate(t: Any, median_ci: str = "grid", **_: Any) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def _time(column: str) -> Any:
         sums = {"n": v.count(), "total": v.sum(), "total_sq": (v * v).sum()}
         if median_ci == "exact":
             return sums | {"sorted": v.collect().sort()}
-        return sums | {"grid": v.quantile(list(GRID)), "low": v.min(), "high": v.max()}
+        return sums | {"grid": v.quantile(list(GRID))}
 
     return aggregate
 
@@ -79,12 +79,12 @@ def _ranks(n: Any) -> tuple[Any, Any]:
 def _grid_interval(df: pd.DataFrame) -> None:
     """The median's interval from the grid: the order statistic of rank r (0-based) is the linear-
     interpolation quantile at level r / (n − 1); it is read off the slice's quantile function known at
-    the levels 0 (minimum), :data:`GRID` and 1 (maximum), exactly where r / (n − 1) is one of them and by
+    the levels :data:`GRID` (0 is the minimum, 1 the maximum), exactly where r / (n − 1) is one of them and by
     linear interpolation in the level between the two that bracket it otherwise — always between those two
     quantiles, since the quantile function is monotone."""
     n = df["n"].to_numpy(float)
-    levels = np.array([0.0, *GRID, 1.0])
-    values = np.column_stack([df["low"], *[df[f"g{i}"] for i in range(len(GRID))], df["high"]]).astype(float)
+    levels = np.array(GRID)
+    values = np.column_stack([df[f"g{i}"] for i in range(len(GRID))]).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = np.sqrt(n) * (Z95 / 2)
         low = np.clip(np.floor(n / 2 - half), 0, np.maximum(n - 1, 0))
@@ -102,13 +102,25 @@ def _grid_interval(df: pd.DataFrame) -> None:
 def _finish_time(df: pd.DataFrame) -> pd.DataFrame:
     if "g0" in df:
         _grid_interval(df)
-        df = df.drop(columns=[*[f"g{i}" for i in range(len(GRID))], "low", "high"])
+        df = df.drop(columns=[f"g{i}" for i in range(len(GRID))])
     df["value"] = df["median"]
     df["mean"], df["sd"], df["mean_ci_low"], df["mean_ci_high"] = mean_interval(df["n"], df["total"], df["total_sq"])
     return df.drop(columns=["median", "total", "total_sq"])
 
 
-def _business(t: Any, keys: list[str], business_hours: Any = None, **_: Any) -> Any:
+def _prepare(column: str | None) -> Any:
+    """The rows of a time metric: with ``business_hours``, business instead of clock hours; then, for a time
+    metric (``column``), only the rows that have the time (a slice with none is absent, like any slice
+    without data)."""
+
+    def prepare(t: Any, keys: list[str], business_hours: Any = None, **_: Any) -> Any:
+        t = _business(t, business_hours)
+        return t if column is None else t.filter(t[column].notnull())
+
+    return prepare
+
+
+def _business(t: Any, business_hours: Any) -> Any:
     """With ``business_hours`` (a :class:`~cxlens.metrics.calendar.BusinessCalendar`), the time columns are
     business hours (exact, see ``metrics/calendar.py``) instead of clock hours."""
     if business_hours is None or business_hours is False:
@@ -134,13 +146,13 @@ _SPANS = {
 _TIME_HELP = (
     "value = median, with the distribution-free 95 % interval of the median (order statistics of ranks "
     "⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉, Conover §3.2), read by default from the quantiles at levels 0, 0.4, "
-    "0.45, 0.5, 0.55, 0.6, 1 computed in one pass: exact where a rank falls on that grid, else interpolated "
+    "0.45, 0.5, 0.55, 0.6, 0.9, 1 computed in one aggregate: exact where a rank falls on that grid, else interpolated "
     "between the two bracketing quantiles (median_ci='exact' reads the order statistics themselves, slower); "
     "p90; mean with t interval"
 )
 
 
-_TIME_OPTIONS = {"post": _order_statistics, "prepare": _business, "median_ci": "grid", "business_hours": None}
+_TIME_OPTIONS = {"post": _order_statistics, "median_ci": "grid", "business_hours": None}
 
 register(
     Metric(
@@ -153,7 +165,7 @@ register(
         "workspace calendar only, exact), tickets with a response only (see sla_attainment): " + _TIME_HELP + ".",
         _time("first_response_hours"),
         _finish_time,
-        options={**_TIME_OPTIONS, "sample": "first_response_hours"},
+        options={**_TIME_OPTIONS, "prepare": _prepare("first_response_hours"), "sample": "first_response_hours"},
     )
 )
 
@@ -168,7 +180,7 @@ register(
         "resolved tickets only: " + _TIME_HELP + ".",
         _time("resolution_hours"),
         _finish_time,
-        options={**_TIME_OPTIONS, "sample": "resolution_hours"},
+        options={**_TIME_OPTIONS, "prepare": _prepare("resolution_hours"), "sample": "resolution_hours"},
     )
 )
 
@@ -202,7 +214,7 @@ register(
         "only; an unanswered ticket misses), Wilson interval.",
         _sla,
         finish_share("met"),
-        options={"target_hours": 4.0, "prepare": _business, "business_hours": None},
+        options={"target_hours": 4.0, "prepare": _prepare(None), "business_hours": None},
     )
 )
 
@@ -273,7 +285,12 @@ register(
         "Hours from order to fulfilment, fulfilled orders only: " + _TIME_HELP + ".",
         _time("processing_hours"),
         _finish_time,
-        options={"post": _order_statistics, "median_ci": "grid", "sample": "processing_hours"},
+        options={
+            "post": _order_statistics,
+            "prepare": _prepare("processing_hours"),
+            "median_ci": "grid",
+            "sample": "processing_hours",
+        },
     )
 )
 

@@ -17,7 +17,7 @@ from cxlens.metrics.calendar import BusinessCalendar
 from cxlens.metrics.change import add_change
 from cxlens.metrics.engines import Analytics
 from cxlens.metrics.registry import Metric, get_metric
-from cxlens.metrics.sources import DIMENSIONS, source
+from cxlens.metrics.sources import DIMENSIONS, LABELS, source
 from cxlens.store import Workspace
 
 __all__ = ["PERIODS", "compute"]
@@ -216,8 +216,10 @@ def _compute(
 ) -> pd.DataFrame:
     if change and every is None:
         raise ValueError("change= compares consecutive periods: give every= too")
+    late = _late_labels(m, keys, filters, change)
+    group = [late[k][0] if k in late else k for k in keys]
     need = (
-        {*keys, *(filters or {}), *m.options.get("columns", ())}
+        {*group, *(filters or {}), *m.options.get("columns", ())}
         | ({"survey"} if survey else set())
         | ({"question"} if question else set())
     )
@@ -230,19 +232,33 @@ def _compute(
     else:
         if every is not None:
             t = t.mutate(period=_period(t, every))
-            keys = [*keys, "period"]
+            keys, group = [*keys, "period"], [*group, "period"]
         if "prepare" in m.options:
-            t = m.options["prepare"](t, keys, **{k: v for k, v in opts.items() if k in m.options})
+            t = m.options["prepare"](t, group, **{k: v for k, v in opts.items() if k in m.options})
         aggregates = m.aggregate(t, **opts) if opts else m.aggregate(t)
-        expr = t.group_by(keys).aggregate(**aggregates) if keys else t.aggregate(**aggregates)
+        expr = t.group_by(group).aggregate(**aggregates) if group else t.aggregate(**aggregates)
         if "post" in m.options:
             expr = m.options["post"](expr)
+        for label, (key, table) in late.items():
+            names = table(an.backend)
+            expr = expr.left_join(names, expr[key] == names[key]).select(
+                *[expr[c] for c in expr.columns if c != key], names[label]
+            )
     cacheable = "periodic" not in m.options and not opts.get("business_hours")  # a calendar is an in-memory table
     frame = _finish(m, _run(an, expr, request, cacheable=cacheable), keys)
     if change:
         samples = _samples(an, t, m, keys) if "sample" in m.options else None
         frame = add_change(frame, keys, alpha, samples)
     return frame
+
+
+def _late_labels(m: Metric, keys: list[str], filters: Mapping[str, Any], change: bool) -> dict[str, Any]:
+    """Slices whose label is looked up after aggregating (``sources.LABELS``): grouping millions of rows by an
+    integer key and naming the few groups afterwards is cheaper than grouping by the joined name."""
+    if change or "periodic" in m.options:
+        return {}
+    labels = LABELS.get(m.source, {})
+    return {k: labels[k] for k in keys if k in labels and k not in filters}
 
 
 def _run(an: Analytics, expr: Any, request: tuple[Any, ...], cacheable: bool) -> pd.DataFrame:

@@ -7,12 +7,13 @@ expressions over the workspace's tables, so they run on whichever engine holds t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ibis
 from ibis import _
 
-__all__ = ["DIMENSIONS", "source"]
+__all__ = ["DIMENSIONS", "LABELS", "source"]
 
 _CUSTOMER = ("segment", "region", "industry")
 
@@ -122,12 +123,14 @@ def _with_customer(con: Any, rows: Any, need: set[str]) -> Any:
 
 
 def _tickets(con: Any, need: set[str]) -> Any:
-    t, g = con.table("tickets"), con.table("agents")
-    rows = t.left_join(g, t.agent_id == g.id).select(
+    """Tickets; the agent's name is joined only when a requested column needs it (``agent``), since a query
+    that slices by agent groups by ``agent_key`` and names the groups afterwards (:data:`LABELS`)."""
+    t = con.table("tickets")
+    rows = t.select(
         ticket_key=t.id,
         ticket_id=t.external_id,
         customer_key=t.customer_id,
-        agent=ibis.coalesce(g.name, g.external_id),
+        agent_key=t.agent_id,
         team=t.team,
         channel=t.channel,
         priority=t.priority,
@@ -142,7 +145,21 @@ def _tickets(con: Any, need: set[str]) -> Any:
         first_response_hours=_hours(t.first_response_at, t.created_at),
         resolution_hours=_hours(t.resolved_at, t.created_at),
     )
+    if "agent" in need:
+        names = _agent_names(con)
+        rows = rows.left_join(names, rows.agent_key == names.agent_key).select(
+            *[rows[c] for c in rows.columns], names.agent
+        )
     return _with_customer(con, rows, need)
+
+
+def _agent_names(con: Any) -> Any:
+    g = con.table("agents")
+    return g.select(agent_key=g.id, agent=ibis.coalesce(g.name, g.external_id))
+
+
+#: slices labelled after aggregation: source → {dimension: (the key column grouped by, its label table)}
+LABELS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {"tickets": {"agent": ("agent_key", _agent_names)}}
 
 
 def _orders(con: Any, need: set[str]) -> Any:

@@ -370,6 +370,8 @@ def _drivers(ctx: Context) -> Section:
         section.absent = Text(f"驱动因素分析无法进行:{err}", f"Key-driver analysis could not run: {err}")
         return section
     table = result.table.copy()
+    names = _dimension_names(ctx)
+    table["driver_label"] = [names.get(d, Text(d, d))(ctx.lang) for d in table["driver"]]
     fit, cuts = result.fit, result.fit["thresholds"]
     table["quadrant_label"] = table["quadrant"].map(lambda q: QUADRANTS[q](ctx.lang))
     section.paragraphs.append(
@@ -386,7 +388,7 @@ def _drivers(ctx: Context) -> Section:
         section.findings.append(
             Finding(
                 key=f"driver[{row['driver']}]",
-                label=Text(str(row["driver"]), str(row["driver"])),
+                label=names.get(str(row["driver"]), Text(str(row["driver"]), str(row["driver"]))),
                 value=float(row["importance"]),
                 unit="%",
                 n=int(fit["n"]),
@@ -403,7 +405,7 @@ def _drivers(ctx: Context) -> Section:
                 },
             )
         )
-    cols = {c: column(c) for c in ("driver", "importance", "rank", "mean", "beta")}
+    cols = {"driver_label": column("driver")} | {c: column(c) for c in ("importance", "rank", "mean", "beta")}
     section.tables.append(ReportTable("drivers", section.title, table, cols | {"quadrant_label": column("quadrant")}))
     section.charts.append(
         Chart(
@@ -413,11 +415,26 @@ def _drivers(ctx: Context) -> Section:
             "drivers",
             "importance",
             "mean",
-            label="driver",
+            label="driver_label",
             thresholds=(float(cuts["importance"]), float(cuts["performance"])),
         )
     )
     return section
+
+
+def _dimension_names(ctx: Context) -> dict[str, Text]:
+    """The survey's dimension names in both languages, from its stored definition."""
+    from cxlens.surveys.definition import definition_from_survey
+
+    if not ctx.survey:
+        return {}
+    with ctx.ws.engine.connect() as conn:
+        dims = definition_from_survey(conn, ctx.survey).get("dimensions") or []
+    out = {}
+    for d in dims:
+        name = d.get("name") if isinstance(d.get("name"), dict) else {}
+        out[str(d["code"])] = Text(str(name.get("zh") or d["code"]), str(name.get("en") or d["code"]))
+    return out
 
 
 def _scale_max(ctx: Context, dimension: str) -> float | None:

@@ -57,6 +57,7 @@ def _styles() -> dict[str, Any]:
             name, parent=base["Normal"], fontName=font, fontSize=size, leading=lead, wordWrap="CJK", spaceAfter=4
         )
     out["h2"].textColor = out["title"].textColor = "#2f6db5"
+    out["h2"].keepWithNext = out["h3"].keepWithNext = True  # no heading alone at the foot of a page
     return out
 
 

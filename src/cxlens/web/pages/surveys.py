@@ -87,6 +87,7 @@ add_messages(
         ),
         "surveys.stored_as": ("答卷存入问卷", "answers stored under survey"),
         "surveys.invite": ("生成邀请链接", "Create invitation links"),
+        "surveys.invitations": ("邀请", "invitations"),
         "surveys.invite_count": ("数量", "how many"),
         "surveys.invite_customers": ("或:客户编号(每行一个)", "or: customer ids (one a line)"),
         "surveys.invite_channel": ("发送渠道(sms、email …)", "channel (sms, email …)"),
