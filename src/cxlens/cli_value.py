@@ -22,6 +22,7 @@ from rich.table import Table
 
 from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError
+from cxlens.i18n import label
 from cxlens.store import Workspace
 
 __all__ = ["value_app"]
@@ -129,12 +130,12 @@ def rfm(
             data["customers"] = records(scores)
         _print_json(data)
         return
-    title = f"RFM as of {cutoff:%Y-%m-%d %H:%M} UTC — {len(scores):,} customers"
+    title = label("rfm_title", lang, as_of=f"{cutoff:%Y-%m-%d %H:%M}", n=len(scores))
     cols = ["label", "n", "share", "recency_days", "frequency", "monetary", "revenue_share"]
     show(profiles, title, cols)
     if customers:
         cols = ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score"]
-        show(scores, "customers", [*cols, "segment_label"])
+        show(scores, label("rfm_customers", lang), [*cols, "segment_label"])
 
 
 def _an(ws: Workspace) -> Any:
@@ -174,7 +175,7 @@ def cohorts(
     shown = wide.iloc[:, : min(wide.shape[1], 14)].reset_index()
     shown["cohort"] = shown["cohort"].dt.strftime("%Y-%m")
     shown.columns = [str(c) for c in shown.columns]
-    show(shown, f"{measure} by cohort × months since first purchase (first 13 months)", digits=1)
+    show(shown, label("cohort_title", lang, measure=measure), digits=1)
     total = repeat.iloc[-1]
     text = (
         "复购客户 {r:,} / {n:,} = {p:.1f}%(95% CI {lo:.1f}–{hi:.1f}),首次到第二次购买中位数 {d:.1f} 天"
@@ -219,7 +220,8 @@ def segments(
             if as_json:
                 _print_json({"ok": True, "attribute": by, "profile": records(prof)})
             else:
-                show(prof, f"customers by {by}", [by, "customers", "share", "buyers_pct", "revenue_per_customer"])
+                cols = [by, "customers", "share", "buyers_pct", "revenue_per_customer", "nps"]
+                show(prof, label("profile_by", lang, by=by), cols)
             return
         result = segment_customers(ws, feature or DEFAULT_FEATURES, method=method, k=k, as_of=as_of, lang=lang)
     if as_json:
@@ -228,11 +230,11 @@ def segments(
         data["assignments"] = records(result.assignments)
         _print_json(data)
         return
-    show(result.scores, f"{method}: choosing k")
+    show(result.scores, label("k_choice", lang, method=method))
     cols = ["segment", "label", "n", "share", *result.model.features_]
-    show(result.profiles, f"{result.model.k_} segments (segment 0 = all customers)", cols)
+    show(result.profiles, label("segments_title", lang, k=result.model.k_), cols)
     if result.left_out:
-        out.print(f"{result.left_out:,} customers left out: a chosen feature is missing for them")
+        out.print(label("left_out", lang, n=result.left_out))
 
 
 @value_app.command()
@@ -244,8 +246,9 @@ def lifecycle(
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """Lifecycle stage per customer (potential → new → active → loyal → declining → churned), counts per
-    month, and high-value and potential-high-value customers with the reason."""
+    """Lifecycle stages (potential → new → active → loyal → declining → churned) by month; high-value customers.
+
+    Also lists the potential-high-value customers, each with the reason."""
     from cxlens.value.lifecycle import STAGES, high_value_customers, lifecycle_counts, rules_dict, stage_label
     from cxlens.value.lifecycle import lifecycle as stages
 
@@ -262,14 +265,14 @@ def lifecycle(
         data["high_value"] = records(valuable)
         _print_json(data)
         return
-    show(now, "customers per lifecycle stage")
+    show(now, label("stages_now", lang))
     wide = history.pivot(index="period", columns="stage_label", values="customers").tail(months).reset_index()
     wide["period"] = wide["period"].dt.strftime("%Y-%m")
     wide.columns = [str(c) for c in wide.columns]
-    show(wide, "customers per stage at each month's end")
+    show(wide, label("stages_history", lang))
     for kind in ("high_value", "potential_high_value"):
         part = valuable[valuable["kind"] == kind].head(top)
-        show(part, kind.replace("_", " "), ["customer_id", "stage", "revenue_365", "reason"])
+        show(part, label(kind, lang), ["customer_id", "stage", "revenue_365", "reason"])
 
 
 @value_app.command()
@@ -290,7 +293,7 @@ def matrix(
     lang: LangOpt = None,
 ) -> None:
     """Satisfaction × value: who to protect, grow, fix or deprioritise."""
-    from cxlens.value.matrix import satisfaction_value_matrix
+    from cxlens.value.matrix import quadrant_label, satisfaction_value_matrix
 
     lang = _lang(lang)
     with _workspace(path, as_json) as ws:
@@ -312,11 +315,12 @@ def matrix(
         data |= {"summary": records(result.summary), "customers": lists}
         _print_json(data)
         return
-    show(result.summary, f"satisfaction × value ({measure})", ["label", "n", "share", "value_share", "action"])
+    show(result.summary, label("matrix_title", lang, measure=measure), ["label", "n", "share", "value_share", "action"])
     out.print(
         ", ".join(f"{k}: {_fmt(v)}" for k, v in result.thresholds.items())
-        + f"; without an answer: {result.without_answer:,}"
+        + f"; {label('without_answer', lang)}: {result.without_answer:,}"
     )
+    cols = ["customer_id", "satisfaction", "value"]
     for quadrant in ("fix", "protect"):
         part = ranked[ranked["quadrant"] == quadrant].head(top)
-        show(part, f"{quadrant}: top {top} by value", ["customer_id", "satisfaction", "value"])
+        show(part, label("quadrant_top", lang, quadrant=quadrant_label(quadrant, lang), top=top), cols)

@@ -77,12 +77,15 @@ class SafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
 
 
 def frame_to_csv(frame: pd.DataFrame, target: str | Path | IO[str] | None = None, *, bom: bool = False) -> str | None:
-    """Write ``frame`` as CSV (no index, ``\\n`` line ends), neutralised; return the text when ``target`` is None.
+    """Write ``frame`` as CSV (no index), neutralised; return the text when ``target`` is None.
+
+    Lines end in CRLF (RFC 4180), so that a value holding a lone CR or LF is quoted: with ``\\n`` line ends
+    Python's csv writer leaves a CR unquoted, and Excel then splits the row there.
 
     ``bom`` puts a UTF-8 byte-order mark first, which Excel needs to read Chinese labels from a CSV.
     """
     buffer = io.StringIO()
-    safe_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
+    safe_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n")
     text = ("\ufeff" if bom else "") + buffer.getvalue()
     if target is None:
         return text

@@ -167,6 +167,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "churn_calibration": ("校准:按预测风险十分位", "calibration by decile of predicted risk"),
     "churn_importance": ("风险因素(平均绝对贡献,对数几率)", "risk factors (mean absolute contribution, log-odds)"),
     "churn_top": ("流失风险最高的客户及主要原因", "customers most at risk and why"),
+    # RFM, cohorts, segments, lifecycle, satisfaction × value (cli_value.py)
+    "rfm_title": ("RFM 分群(截至 {as_of} UTC,{n:,} 位客户)", "RFM as of {as_of} UTC — {n:,} customers"),
+    "rfm_customers": ("客户 RFM 得分", "customers' RFM scores"),
+    "cohort_title": (
+        "{measure}:按获客月份 × 首购后月数(前 13 个月)",
+        "{measure} by cohort × months since first purchase (first 13 months)",
+    ),
+    "k_choice": ("{method}:选择分群数 k", "{method}: choosing k"),
+    "segments_title": ("{k} 个分群(分群 0 = 全部客户)", "{k} segments (segment 0 = all customers)"),
+    "left_out": (
+        "{n:,} 位客户缺少所选特征,未参与分群",
+        "{n:,} customers left out: a chosen feature is missing for them",
+    ),
+    "profile_by": ("按 {by} 的客户画像", "customers by {by}"),
+    "stages_now": ("各生命周期阶段客户数", "customers per lifecycle stage"),
+    "stages_history": ("每月月末各阶段客户数", "customers per stage at each month's end"),
+    "high_value": ("高价值客户", "high value"),
+    "potential_high_value": ("潜在高价值客户", "potential high value"),
+    "matrix_title": ("满意度 × 价值({measure})", "satisfaction × value ({measure})"),
+    "without_answer": ("无满意度答卷的客户", "without a satisfaction answer"),
+    "quadrant_top": ("{quadrant}:价值最高的 {top} 位", "{quadrant}: top {top} by value"),
 }
 
 

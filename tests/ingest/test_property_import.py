@@ -174,6 +174,7 @@ def check_import(ws: Workspace, kind: str, data: bytes, suffix: str, skip_invali
 @settings(
     max_examples=35,
     deadline=None,
+    database=None,  # nothing written to the working tree; failures print their example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(file=csv_files(), skip_invalid=st.booleans())
@@ -186,6 +187,7 @@ def test_any_csv_imports_cleanly_or_fails_located_without_writing(
 @settings(
     max_examples=12,
     deadline=None,
+    database=None,  # nothing written to the working tree; failures print their example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(file=xlsx_files(), skip_invalid=st.booleans())

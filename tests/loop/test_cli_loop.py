@@ -16,7 +16,8 @@ from cxlens.store import Workspace
 
 TEAM = {
     "customers.csv": "customer_id,region\nC1,N\nC2,S\n",
-    "tickets.csv": "ticket_id,customer_id,agent_id,agent_name,team,channel,created_at,first_response_at,resolved_at,csat\n"
+    "tickets.csv": "ticket_id,customer_id,agent_id,agent_name,team,channel,created_at,first_response_at,"
+    "resolved_at,csat\n"
     + "".join(
         f"T{i},C{1 + i % 2},A{i % 3},A{i % 3},t,{'phone' if i % 2 else 'email'},2025-03-{1 + i:02d} 09:00,"
         f"2025-03-{1 + i:02d} {10 + i % 3}:00,2025-03-{1 + i:02d} 18:00,{1 + i % 5}\n"
@@ -76,8 +77,8 @@ def test_cases_commands(path: str) -> None:
 
 
 def test_plans_commands(path: str) -> None:
-    created = _run("plans", "create", path, "south", "--metric", "nps", "--filter", "region=S",
-                   "--compare", "region=N", "--start", "2025-06-01", "--baseline-days", "31", "--target", "20")  # fmt: skip
+    created = _run("plans", "create", path, "south", "--metric", "nps", "--filter", "region=S", "--compare",
+                   "region=N", "--start", "2025-06-01", "--baseline-days", "31", "--target", "20")  # fmt: skip
     assert created["plan"]["baseline_value"] == pytest.approx(-45.0) and created["plan"]["baseline_n"] == 20
     assert [p["name"] for p in _run("plans", "list", path)["plans"]] == ["south"]
     result = _run("plans", "evaluate", path, "south")

@@ -99,7 +99,7 @@ class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Hook.received.append({"type": self.headers["Content-Type"], "body": json.loads(body)})
         self.send_response(_Hook.status)
@@ -151,11 +151,26 @@ def test_unreachable_servers_raise_a_notification_error() -> None:
 
 
 def test_smtp_settings_come_from_notify_yaml_and_the_environment(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="does not exist"):
-        SmtpSettings.from_workspace(tmp_path)
-    (tmp_path / "notify.yaml").write_text("smtp: {host: mail.local, port: 587, user: u, from: a@b.c, starttls: true}\n")
-    s = SmtpSettings.from_workspace(tmp_path, {"CXLENS_SMTP_PASSWORD": "secret"})
-    assert (s.host, s.port, s.user, s.password, s.sender, s.starttls) == ("mail.local", 587, "u", "secret", "a@b.c", True)
+    with pytest.raises(ConfigurationError, match="CXLENS_SMTP_URL"):
+        SmtpSettings.from_workspace(tmp_path, {})
+    url = SmtpSettings.from_workspace(tmp_path, {"CXLENS_SMTP_URL": "smtp://bot:p%40ss@mail.local:2525?starttls=1",
+                                                 "CXLENS_SMTP_FROM": "cx@a.b"})  # fmt: skip
+    assert (url.host, url.port, url.user, url.password, url.sender, url.starttls) == (
+        "mail.local", 2525, "bot", "p@ss", "cx@a.b", True
+    )  # fmt: skip
+    assert SmtpSettings.from_url("smtps://mail.local").port == 465
+    (tmp_path / "notify.yaml").write_text(
+        "smtp: {host: mail.local, port: 587, user: u, from: a@b.c, starttls: true, password_env: CX_PW}\n"
+    )
+    s = SmtpSettings.from_workspace(tmp_path, {"CX_PW": "secret", "CXLENS_SMTP_URL": "smtp://ignored"})
+    assert (s.host, s.port, s.user, s.password, s.sender, s.starttls) == (
+        "mail.local",
+        587,
+        "u",
+        "secret",
+        "a@b.c",
+        True,
+    )
     (tmp_path / "notify.yaml").write_text("smtp: {host: h, colour: blue}\n")
     with pytest.raises(ConfigurationError, match="colour"):
         SmtpSettings.from_workspace(tmp_path)

@@ -22,7 +22,9 @@ MIX = {"X": (36, 4, 1.0), "Y": (4, 36, 1.0), "Z": (20, 20, 2.0)}  # agent: (e-ma
 
 def _tickets() -> str:
     rng = np.random.default_rng(3)
-    rows = ["ticket_id,customer_id,agent_id,agent_name,team,channel,priority,created_at,first_response_at,resolved_at,csat"]
+    rows = [
+        "ticket_id,customer_id,agent_id,agent_name,team,channel,priority,created_at,first_response_at,resolved_at,csat"
+    ]
     k = 0
     for agent, (email, phone, slow) in MIX.items():
         for channel, count, median in (("email", email, 8.0), ("phone", phone, 0.1)):
@@ -48,7 +50,10 @@ def test_the_mix_adjusted_ratio_blames_the_slow_agent_not_the_email_agent(team_w
     assert cards.loc["X", "frt_ratio"] == pytest.approx(1.0, abs=0.15)
     assert cards.loc["Y", "frt_ratio"] == pytest.approx(1.0, abs=0.15)
     assert cards.loc["Z", "frt_ratio"] == pytest.approx(2.0, rel=0.15)
-    assert cards.loc["Z", "frt_ratio_ci_low"] > 1 and cards.loc["X", "frt_ratio_ci_low"] < 1 < cards.loc["X", "frt_ratio_ci_high"]
+    assert (
+        cards.loc["Z", "frt_ratio_ci_low"] > 1
+        and cards.loc["X", "frt_ratio_ci_low"] < 1 < cards.loc["X", "frt_ratio_ci_high"]
+    )
     # resolution time runs from creation, so Z's slow first responses make its resolutions slow too
     assert cards["concerns"].to_dict() == {"X": "", "Y": "", "Z": "slow_first_response, slow_resolution, low_csat"}
     assert cards["tickets"].to_dict() == {"X": 40, "Y": 40, "Z": 40}

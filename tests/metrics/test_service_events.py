@@ -30,14 +30,14 @@ from cxlens.metrics.intervals import wilson_interval
 from cxlens.store import Workspace
 
 HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-TICKETS = """ticket_id,team,created_at,first_response_at,resolved_at,reopens,replies
-T1,a,2025-01-06 09:00,2025-01-06 09:30,2025-01-06 10:00,0,1
-T2,a,2025-01-06 09:00,2025-01-06 09:30,2025-01-07 10:00,0,3
-T3,b,2025-01-06 09:00,,2025-01-06 10:00,0,0
-T4,b,2025-01-06 09:00,2025-01-06 09:30,2025-01-08 10:00,1,1
-T5,b,2025-01-06 09:00,2025-01-06 09:30,,0,1
-T6,a,2025-01-06 09:00,2025-01-06 09:30,2025-01-06 10:00,,
-E1,a,2025-02-03 09:00,,,,
+TICKETS = """ticket_id,team,agent_name,created_at,first_response_at,resolved_at,reopens,replies
+T1,a,王伟,2025-01-06 09:00,2025-01-06 09:30,2025-01-06 10:00,0,1
+T2,a,王伟,2025-01-06 09:00,2025-01-06 09:30,2025-01-07 10:00,0,3
+T3,b,Li,2025-01-06 09:00,,2025-01-06 10:00,0,0
+T4,b,Li,2025-01-06 09:00,2025-01-06 09:30,2025-01-08 10:00,1,1
+T5,b,Li,2025-01-06 09:00,2025-01-06 11:30,,0,1
+T6,a,,2025-01-06 09:00,2025-01-06 09:30,2025-01-06 10:00,,
+E1,a,,2025-02-03 09:00,,,,
 """
 EVENTS = """工单编号,时间,事件,原状态,新状态,操作人
 E1,2025-02-03 09:00,创建,,new,C1
@@ -105,6 +105,18 @@ def test_fcr_slices_by_team_and_month(events: Analytics) -> None:
     assert by_team.loc["b", "value"] == pytest.approx(50.0)  # T3 of T3, T4
     monthly = compute(events, "reopen_rate", every="month").set_index("period")
     assert monthly["value"].tolist() == pytest.approx([25.0, 100.0])
+
+
+def test_slices_by_agent_are_named_after_aggregating(events: Analytics) -> None:
+    fcr = compute(events, "fcr", by=["agent"])
+    named = fcr.dropna(subset=["agent"]).set_index("agent")
+    assert named["value"].to_dict() == {"Li": 50.0, "王伟": 50.0}
+    assert fcr["agent"].isna().sum() == 1  # E1 and T6 have no agent: their own slice (E1 only has counts)
+    frt = compute(events, "first_response_time", by=["agent"], every="week").set_index("agent")
+    assert frt.loc["Li", "value"] == pytest.approx(1.5)  # 0.5 h and 2.5 h; T3 has no response
+    assert frt.loc["王伟", "n"] == 2
+    filtered = compute(events, "first_response_time", by=["agent"], filters={"agent": "Li"})
+    assert filtered["agent"].tolist() == ["Li"] and filtered["value"].iloc[0] == pytest.approx(1.5)
 
 
 def test_events_of_unknown_tickets_are_refused(events_ws: Workspace, tmp_path: object) -> None:

@@ -4,10 +4,12 @@ reports built on it once per session (each template in Chinese, the satisfaction
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from cxlens.loop.plans import create_plan
 from cxlens.report import Report, build_report
 from cxlens.store import Workspace
 
@@ -24,6 +26,18 @@ def report_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws = build_demo(Path(tmp_path_factory.mktemp("report-demo")) / "demo", seed=2026, scale=1.0)
     (ws.path / "targets.yaml").write_text(TARGETS, encoding="utf-8")
     analyze_workspace(ws, workers=1)
+    # the demo's after-sales plan (docs/demo.md §7): resolution times × 0.7 from 2026-01-01, 技术支持 untouched
+    create_plan(
+        ws,
+        "售后提速",
+        "resolution_time",
+        start=datetime(2026, 1, 1),
+        filters={"team": "售后服务"},
+        comparison={"team": "技术支持"},
+        target=20.0,
+        owner="王经理",
+        measures="增派工程师,备件前置",
+    )
     yield ws
     ws.close()
 

@@ -110,3 +110,18 @@ def test_kpi_decline_rule_is_direction_aware() -> None:
     assert [r.evidence["finding"] for r in recs] == ["first_response_time"]
     assert "rose 1.00 h vs last quarter, p = 0.001" in recs[0].text.en
     assert pd.notna(recs[0].evidence["p_val"])
+
+
+def test_competitor_ahead_on_price(reports: dict) -> None:
+    recs = _by_rule(reports[("industry", "en")], "competitor_ahead")
+    assert [r.evidence["finding"] for r in recs] == ["gap[stellar:price]"]
+    assert "Competitor stellar is ahead on Price by" in recs[0].text.en and "Holm p" in recs[0].text.en
+    assert "竞品 stellar 在「价格」上领先" in reports[("industry", "zh")].recommendations[-1].text.zh or any(
+        "「价格」上领先" in r.text.zh for r in reports[("industry", "zh")].recommendations
+    )
+
+
+def test_plan_off_track_cites_before_and_after(reports: dict) -> None:
+    (rec,) = _by_rule(reports[("service", "en")], "plan_off_track")
+    f = reports[("service", "en")].section("action_plans").findings[0]
+    assert f"{f.previous:,.2f} before → {f.value:,.2f} after (n = {f.n}, target 20.00)" in rec.text.en

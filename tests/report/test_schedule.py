@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import socket
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import Message
@@ -28,11 +29,14 @@ class Sink:
 def smtp() -> Iterator[tuple[str, Sink]]:
     from aiosmtpd.controller import Controller
 
+    with socket.socket() as probe:  # a free port (aiosmtpd's start-up check cannot use port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=0)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield f"smtp://127.0.0.1:{controller.server.sockets[0].getsockname()[1]}", sink
+        yield f"smtp://127.0.0.1:{port}", sink
     finally:
         controller.stop()
 

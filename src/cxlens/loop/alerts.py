@@ -254,7 +254,8 @@ CANDIDATE_COLUMNS = ["slice", "period", "value", "reference", "p_val", "n", "mes
 
 
 def _series(where: Workspace | Analytics, rule: AlertRule, change: bool = False) -> pd.DataFrame:
-    assert rule.metric is not None  # checked by validate()
+    if rule.metric is None:
+        raise ValueError(f"alert rule {rule.name!r}: a {rule.kind} rule needs a metric")
     return compute(
         where,
         rule.metric,
@@ -527,21 +528,20 @@ def _at_risk(where: Workspace | Analytics, rule: AlertRule) -> list[dict[str, An
     out = []
     for customer, r in hit.iterrows():
         factors = risk.factors[risk.factors["customer_id"] == customer]["feature"].tolist()
-        row = {"customer_id": str(customer), "period": at, "value": float(r["risk"]), "n": None}
-        cand = _candidate(
-            AlertRule(name=rule.name, kind=rule.kind, by=["customer_id"]),
-            row,
-            rule.risk,
-            None,
-            f"churn risk {r['risk']:.2f} ≥ {rule.risk:g} for a customer in the top "
-            f"{100 * (1 - rule.value_quantile):.0f} % "
-            f"by lifetime value (CLV {r['clv']:,.0f} ≥ {cut:,.0f}); factors: {', '.join(factors) or '—'}",
-            clv=float(r["clv"]),
-            factors=factors,
-            auc=risk.evaluation.get("auc"),
+        out.append(
+            {
+                "slice": {"customer_id": str(customer)},
+                "period": at,
+                "value": float(r["risk"]),
+                "reference": rule.risk,
+                "p_val": None,
+                "n": None,
+                "message": f"customer {customer}: churn risk {r['risk']:.2f} ≥ {rule.risk:g}, in the top "
+                f"{100 * (1 - rule.value_quantile):.0f} % by lifetime value (CLV {r['clv']:,.0f} ≥ {cut:,.0f}); "
+                f"factors: {', '.join(factors) or '—'}",
+                "detail": {"clv": float(r["clv"]), "factors": factors, "auc": plain(risk.evaluation.get("auc"))},
+            }
         )
-        cand["message"] = f"customer {customer}: " + cand["message"].split(": ", 1)[1]
-        out.append(cand)
     return out
 
 

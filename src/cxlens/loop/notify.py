@@ -3,10 +3,14 @@ transports of httpx are one ``handle_request``: e-mail over SMTP (:class:`EmailN
 webhook (:class:`WebhookNotifier`), and :class:`MockNotifier`, which keeps what it was sent (for tests).
 
 SMTP settings come from the workspace's ``notify.yaml`` (section ``smtp``: ``host``, ``port``, ``user``,
-``from``, ``starttls``, ``ssl``, ``timeout``), and the password from the environment variable
-``CXLENS_SMTP_PASSWORD`` (never from a file kept beside the data)::
+``from``, ``starttls``, ``ssl``, ``timeout``, ``password_env``), with the password read from the environment
+variable that ``password_env`` names (default ``CXLENS_SMTP_PASSWORD``), never from a file kept beside the
+data::
 
     smtp: {host: smtp.example.com, port: 587, user: alerts@example.com, from: alerts@example.com, starttls: true}
+
+Without ``notify.yaml``, alerts use the mail server of scheduled reports, the settings ``CXLENS_SMTP_URL``
+(``smtp://[user:password@]host[:port]``, ``?starttls=1``, or ``smtps://…``) and ``CXLENS_SMTP_FROM``.
 
 A rule names its notifiers in ``notify``: ``{"type": "email", "to": ["ops@example.com"]}`` or
 ``{"type": "webhook", "url": "https://hooks.example.com/cx"}``.
@@ -19,6 +23,7 @@ import os
 import smtplib
 import ssl as ssl_module
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +31,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from cxlens.config import read_yaml_mapping
+from cxlens.config import load_settings, read_yaml_mapping
 from cxlens.exceptions import ConfigurationError, CxlensError
 
 __all__ = [
@@ -80,23 +85,28 @@ class SmtpSettings:
 
     @classmethod
     def from_workspace(cls, folder: Path, environ: Mapping[str, str] | None = None) -> SmtpSettings:
-        """The ``smtp`` section of ``folder/notify.yaml``; the password from ``CXLENS_SMTP_PASSWORD``."""
+        """The ``smtp`` section of ``folder/notify.yaml``, else ``CXLENS_SMTP_URL`` (module docstring)."""
+        env = os.environ if environ is None else environ
         path = folder / NOTIFY_FILE
         if not path.is_file():
-            raise ConfigurationError(f"{path} does not exist: e-mail alerts need its smtp section (host, port …)")
+            settings = load_settings(dict(env))
+            if settings.smtp_url:
+                return cls.from_url(settings.smtp_url, settings.smtp_from)
+            raise ConfigurationError(
+                f"e-mail alerts need a mail server: write {path} (an smtp section) or set CXLENS_SMTP_URL"
+            )
         smtp = read_yaml_mapping(path, "notification settings", ConfigurationError).get("smtp")
         if not isinstance(smtp, dict) or not smtp.get("host"):
             raise ConfigurationError(f"{path}: the smtp section must be a mapping with at least a host")
-        unknown = sorted(set(smtp) - {"host", "port", "user", "from", "starttls", "ssl", "timeout"})
+        unknown = sorted(set(smtp) - {"host", "port", "user", "from", "starttls", "ssl", "timeout", "password_env"})
         if unknown:
             raise ConfigurationError(f"{path}: unknown smtp setting(s) {', '.join(unknown)}")
-        env = os.environ if environ is None else environ
         try:
             return cls(
                 host=str(smtp["host"]),
                 port=int(smtp.get("port", 25)),
                 user=smtp.get("user"),
-                password=env.get("CXLENS_SMTP_PASSWORD") or None,
+                password=env.get(str(smtp.get("password_env") or "CXLENS_SMTP_PASSWORD")) or None,
                 sender=str(smtp.get("from") or smtp.get("user") or "cxlens@localhost"),
                 starttls=bool(smtp.get("starttls", False)),
                 ssl=bool(smtp.get("ssl", False)),
@@ -104,6 +114,24 @@ class SmtpSettings:
             )
         except (TypeError, ValueError) as err:
             raise ConfigurationError(f"{path}: bad smtp setting: {err}") from err
+
+    @classmethod
+    def from_url(cls, url: str, sender: str = "cxlens@localhost") -> SmtpSettings:
+        """``smtp://[user:password@]host[:port][?starttls=1]`` or ``smtps://…`` (the ``CXLENS_SMTP_URL`` form)."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigurationError(f"an SMTP URL must be smtp://host[:port] or smtps://host[:port], not {url!r}")
+        query = urllib.parse.parse_qs(parts.query)
+        secure = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if secure else 25),
+            user=urllib.parse.unquote(parts.username) if parts.username else None,
+            password=urllib.parse.unquote(parts.password) if parts.password else None,
+            sender=sender,
+            starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+            ssl=secure,
+        )
 
 
 def _subject(alerts: Sequence[Mapping[str, Any]]) -> str:

@@ -216,8 +216,8 @@ def did(
     Examples
     --------
     >>> r = did((3.6, 0.05), (3.9, 0.05), (3.7, 0.05), (3.72, 0.05))
-    >>> round(r["did"], 2), round(r["se"], 2), r["p_val"] < 0.001
-    (0.28, 0.1, True)
+    >>> round(r["did"], 2), round(r["se"], 2), round(r["p_val"], 4)
+    (0.28, 0.1, 0.0051)
     """
     est = (treated_after[0] - treated_before[0]) - (control_after[0] - control_before[0])
     se = float(np.sqrt(sum(c[1] ** 2 for c in (treated_before, treated_after, control_before, control_after))))

@@ -83,11 +83,22 @@ def _ids(ws: Workspace | Analytics) -> dict[str, str]:
     return {str(a): str(b) for a, b in rows}
 
 
+def _ols_hc1(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """OLS coefficients, their HC1 covariance (White 1980 with the n/(n − k) correction; MacKinnon & White
+    1985) and the residual degrees of freedom, from the k × k normal equations (dummy designs: k is small)."""
+    xtx = X.T @ X
+    inv = np.linalg.pinv(xtx)
+    beta = inv @ (X.T @ y)
+    resid = y - X @ beta
+    n, k = X.shape[0], int(np.linalg.matrix_rank(xtx))
+    scaled = X * resid[:, None]
+    cov = inv @ (scaled.T @ scaled) @ inv * (n / max(n - k, 1))
+    return beta, cov, float(max(n - k, 1))
+
+
 def _contrasts(g: pd.DataFrame, y: str, cell: list[str], alpha: float) -> pd.DataFrame:
     """Per agent of one team: its effect minus the median agent's in ``y = α_agent + γ_cell + ε`` (OLS, HC1),
     with a t interval and p-value. Agents with no ``y`` are absent."""
-    import statsmodels.api as sm
-
     data = g[g[y].notna()]
     agents = sorted(data["agent"].unique())
     if len(agents) < 2:
@@ -97,21 +108,21 @@ def _contrasts(g: pd.DataFrame, y: str, cell: list[str], alpha: float) -> pd.Dat
         [pd.get_dummies(data["agent"], dtype=float)[agents], pd.get_dummies(cells, drop_first=True, dtype=float)],
         axis=1,
     )
-    fit = sm.OLS(data[y].to_numpy(float), X.to_numpy(float)).fit(cov_type="HC1")
-    beta, cov = np.asarray(fit.params)[: len(agents)], np.asarray(fit.cov_params())[: len(agents), : len(agents)]
+    beta_all, cov_all, df_resid = _ols_hc1(X.to_numpy(float), data[y].to_numpy(float))
+    beta, cov = beta_all[: len(agents)], cov_all[: len(agents), : len(agents)]
     order = np.argsort(beta)
     mid = len(agents) // 2
     median = np.zeros(len(agents))
     median[order[[mid - 1, mid]] if len(agents) % 2 == 0 else order[[mid]]] = 1.0
     median /= median.sum()
-    crit = float(stats.t.ppf(1 - alpha / 2, fit.df_resid))
+    crit = float(stats.t.ppf(1 - alpha / 2, df_resid))
     rows = []
     counts = data["agent"].value_counts()
     for i, agent in enumerate(agents):
         w = -median.copy()
         w[i] += 1.0
         est, se = float(w @ beta), float(np.sqrt(max(w @ cov @ w, 0.0)))
-        p = float(2 * stats.t.sf(abs(est / se), fit.df_resid)) if se > 1e-12 else np.nan
+        p = float(2 * stats.t.sf(abs(est / se), df_resid)) if se > 1e-12 else np.nan
         rows.append({"agent": agent, "est": est, "low": est - crit * se, "high": est + crit * se, "p": p,
                      "n": int(counts[agent])})  # fmt: skip
     return pd.DataFrame(rows)

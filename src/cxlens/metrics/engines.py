@@ -25,7 +25,7 @@ from cxlens.store import Workspace
 
 __all__ = ["ENGINES", "Analytics", "spark_session"]
 
-ENGINES = ("duckdb", "pyspark")
+ENGINES = ("duckdb", "pyspark", "postgres")
 
 
 class Analytics:
@@ -53,6 +53,10 @@ class Analytics:
             raw = ws.engine.raw_connection().driver_connection
             cursor = raw._ConnectionWrapper__c.cursor()  # type: ignore[union-attr]
             return cls(ibis.duckdb.from_connection(cursor), engine, calendar, _identity(ws))
+        if engine == "postgres":
+            if ws.dialect != "postgresql":
+                raise ValueError("the postgres engine reads PostgreSQL workspaces (CXLENS_DATABASE_URL=postgresql://…)")
+            return cls(postgres_backend(ws.url), engine, calendar, _identity(ws))
         return cls(_spark_backend(ws, session or spark_session()), engine, calendar)
 
     def data_version(self) -> Any:
@@ -60,8 +64,15 @@ class Analytics:
         or feedback record stored outside an import (web forms, staff entry: ``cxlens.surveys``) adds a row
         to ``responses`` or ``feedback``, whose counts DuckDB answers from table statistics. A Spark copy is
         a snapshot, so its version never changes."""
-        if self.engine != "duckdb":
+        if self.engine == "pyspark":
             return "snapshot"
+        if self.engine == "postgres":
+            with self.backend.raw_sql(
+                "SELECT coalesce(max(id), 0), count(*), (SELECT count(*) FROM surveys), "
+                "(SELECT count(*) FROM responses), (SELECT count(*) FROM feedback), "
+                "(SELECT max(updated_at) FROM cases) FROM import_runs"
+            ) as cursor:
+                return tuple(cursor.fetchone())
         row = self.backend.con.execute("SELECT coalesce(max(id), 0), count(*) FROM import_runs").fetchone()
         counts = self.backend.con.execute(
             "SELECT (SELECT count(*) FROM surveys), (SELECT count(*) FROM responses), (SELECT count(*) FROM feedback), "
@@ -74,6 +85,26 @@ class Analytics:
 
     def execute(self, expr: Any) -> Any:
         return self.backend.execute(expr)
+
+
+def postgres_backend(url: str) -> Any:
+    """An Ibis PostgreSQL backend on the workspace's database, its session in UTC (PITFALLS.md: month buckets
+    follow the session time zone), with booleans cast to numbers through INTEGER (PostgreSQL has no direct
+    boolean → bigint or → double cast, which metrics use to count)."""
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+
+    class Compiler(PostgresCompiler):  # type: ignore[misc]
+        def visit_Cast(self, op: Any, *, arg: Any, to: Any) -> Any:
+            if op.arg.dtype.is_boolean() and to.is_numeric():
+                return self.cast(self.cast(arg, ibis.dtype("int32")), to)
+            return super().visit_Cast(op, arg=arg, to=to)
+
+    u = sa.engine.make_url(url)
+    backend = ibis.postgres.connect(
+        host=u.host, port=u.port, user=u.username, password=u.password, database=u.database, options="-c TimeZone=UTC"
+    )
+    backend.compiler = Compiler()
+    return backend
 
 
 def _identity(ws: Workspace) -> tuple[str, ...]:

@@ -1,7 +1,17 @@
 """Service-efficiency metrics over tickets and orders: response and resolution times, resolution rate, SLA
-attainment, ticket CSAT and order processing time. Times are in hours; the headline value of a time
-metric is its median (robust to the long tail), with the mean and its interval and the 90th percentile
-alongside."""
+attainment, first-contact resolution, reopen rate, ticket CSAT, backlog, complaint rate and order processing
+time. Times are in hours (clock hours, or with ``business_hours`` the working hours of a calendar,
+``metrics/calendar.py``); the headline value of a time metric is its median (robust to the long tail), with
+the median's distribution-free interval, the mean and its interval and the 90th percentile alongside.
+
+The median's interval (Conover, Practical Nonparametric Statistics, 3rd ed., §3.2) is the pair of order
+statistics of ranks ⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉. ``median_ci="exact"`` reads them from one sorted list
+per slice; the default ``"grid"`` reads the quantiles at :data:`GRID` in the same single aggregate that gives
+the median and p90 (a sorted list per slice cost 1.4× hand-written SQL on 5 M tickets, the grid 1.1×), and
+takes each bound as the linear-interpolation quantile at its rank's level r / (n − 1) — exact when that level
+is on the grid, otherwise interpolated between the two grid quantiles that bracket it, so never outside them.
+On lognormal times with n = 400 the interpolated bounds are within 5 % of the exact ones
+(tests/metrics/test_service_business_hours.py)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ Rules (all thresholds are the named constants below):
 ``quality_at_risk``      ≥ ``AT_RISK_PCT`` % of scored customers in the "at risk" relationship tier
 ``reliability_low``      a dimension with Cronbach's α < ``ALPHA_MIN`` (Nunnally 1978)
 ``response_rate_low``    a response rate under ``RESPONSE_RATE_MIN`` %
+``competitor_ahead``     a competitor significantly ahead on a dimension (Welch's t, Holm-adjusted p < ``ALPHA``)
+``plan_off_track``       an action plan whose verdict is ``target_not_reached`` or ``worsened``
 
 No rule fires on a number that is missing; nothing is written without a number.
 """
@@ -83,12 +85,12 @@ def _decline(report: Report, f: Finding, rule: str, section: str, priority: int)
     size = _v(f, abs(f.change or 0.0))
     zh = (
         f"{who.zh}{f.label.zh}较{last.zh}{moved.zh} {size}{u.zh}(本期 {_v(f, f.value)},n = {f.n},95% 区间 "
-        f"{_v(f, f.ci_low)}–{_v(f, f.ci_high)};上期 {_v(f, f.previous)}),p = {_p(f.p_val)} → 优先排查原因并跟进。"
+        f"[{_v(f, f.ci_low)}, {_v(f, f.ci_high)}];上期 {_v(f, f.previous)}),p = {_p(f.p_val)} → 优先排查原因并跟进。"
     )
     en_who = f" in {who.en}" if f.slice else ""
     en = (
         f"{f.label.en}{en_who} {moved.en} {size}{u.en} vs {last.en}, p = {_p(f.p_val)} (now {_v(f, f.value)}, "
-        f"n = {f.n}, 95% CI {_v(f, f.ci_low)}–{_v(f, f.ci_high)}; before {_v(f, f.previous)}) → investigate "
+        f"n = {f.n}, 95% CI [{_v(f, f.ci_low)}, {_v(f, f.ci_high)}]; before {_v(f, f.previous)}) → investigate "
         "the cause and follow up."
     )
     return Recommendation(
@@ -162,7 +164,7 @@ def _drivers(report: Report) -> list[Recommendation]:
         en = (
             f"Driver {f.label.en}: importance {fmt(f.value)} % (rank {x['rank']}), performance "
             f"{fmt(x['mean'], 2)}{top} below the mean {fmt(x['performance_threshold'], 2)} (n = {f.n}) → "
-            f"{q.en.lower()}: put resources here."
+            f"{q.en.lower()}: put resources into this driver."
         )
         evidence = {"finding": f.key, "importance": f.value, "rank": x["rank"], "mean": x["mean"]}
         evidence["performance_threshold"] = x["performance_threshold"]
@@ -267,6 +269,60 @@ def _method(report: Report) -> list[Recommendation]:
     return out
 
 
+def _competitors(report: Report) -> list[Recommendation]:
+    try:
+        found = report.section("competitors").findings
+    except KeyError:
+        return []
+    out = []
+    for f in found:
+        x = f.extra
+        if f.p_val is None or f.p_val >= ALPHA or f.value <= 0:
+            continue
+        zh = (
+            f"竞品 {x['competitor']} 在「{f.label.zh}」上领先 {fmt(f.value, 2)} 分(竞品 {fmt(x['theirs'], 2)},"
+            f"n = {f.n};本品牌 {fmt(x['ours'], 2)},n = {x['ours_n']};95% 区间 [{fmt(f.ci_low, 2)}, "
+            f"{fmt(f.ci_high, 2)}],Holm 校正 p = {_p(f.p_val)})→ 研究竞品做法,缩小差距。"
+        )
+        en = (
+            f"Competitor {x['competitor']} is ahead on {f.label.en} by {fmt(f.value, 2)} "
+            f"(theirs {fmt(x['theirs'], 2)}, n = {f.n}; ours {fmt(x['ours'], 2)}, n = {x['ours_n']}; "
+            f"95% CI [{fmt(f.ci_low, 2)}, {fmt(f.ci_high, 2)}], Holm p = {_p(f.p_val)}) "
+            "→ study what they do and close the gap."
+        )
+        evidence = _evidence(f, "value", "n", "p_val") | {"ours": x["ours"], "theirs": x["theirs"]}
+        out.append(Recommendation("competitor_ahead", 2, "competitors", Text(zh, en), evidence))
+    return out
+
+
+def _plans(report: Report) -> list[Recommendation]:
+    try:
+        found = report.section("action_plans").findings
+    except KeyError:
+        return []
+    out = []
+    for f in found:
+        verdict = f.extra.get("verdict")
+        if verdict not in ("target_not_reached", "worsened"):
+            continue
+        target = f" / 目标 {_v(f, f.target)}" if f.target is not None else ""
+        target_en = f", target {_v(f, f.target)}" if f.target is not None else ""
+        zh = (
+            f"{f.label.zh}:实施前 {_v(f, f.previous)} → 实施后 {_v(f, f.value)}(n = {f.n}{target}),p = {_p(f.p_val)},"
+            f"结论 {verdict} → 复盘措施并调整。"
+        )
+        en = (
+            f"{f.label.en}: {_v(f, f.previous)} before → {_v(f, f.value)} after (n = {f.n}{target_en}), "
+            f"p = {_p(f.p_val)}, verdict {verdict} → review the measures."
+        )
+        out.append(
+            Recommendation(
+                "plan_off_track", 1, "action_plans", Text(zh, en), _evidence(f, "value", "n", "previous", "p_val")
+            )
+        )
+    return out
+
+
 RULES: dict[str, Callable[[Report], list[Recommendation]]] = {
     "kpis": _kpis,
     "drivers": _drivers,
@@ -275,6 +331,8 @@ RULES: dict[str, Callable[[Report], list[Recommendation]]] = {
     "agents": _agents,
     "quality": _quality,
     "method": _method,
+    "competitors": _competitors,
+    "plans": _plans,
 }
 
 

@@ -4,12 +4,11 @@ plan status. Each copies the numbers a layer function returned (see :mod:`cxlens
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import sqlalchemy as sa
 
+from cxlens.metrics import get_metric
 from cxlens.report.labels import DIMENSIONS, SECTIONS, column, metric_label
 from cxlens.report.model import Chart, Finding, ReportTable, Section, Text
 
@@ -152,7 +151,7 @@ def teams(ctx: Context) -> Section:
         if rows is None:
             continue
         found = [finding_of(metric, r, {dim: r[dim]}) for _, r in rows.iterrows() if not pd.isna(r[dim])]
-        found.sort(key=lambda f: f.value, reverse=f"{metric}" != "first_response_time")
+        found.sort(key=lambda f: f.value, reverse=get_metric(metric).direction == "higher")  # best first
         section.findings.extend(found)
         frame = kpi_table(found, ctx.lang)
         frame.insert(1, "slice", [str(f.slice[dim]) for f in found])
@@ -166,7 +165,45 @@ def teams(ctx: Context) -> Section:
             section.charts.append(Chart(key, title, "bar", key, "slice", "value", y_label=metric_label(metric)))
     if not section.findings:
         section.absent = Text("本期没有工单数据。", "No tickets in this period.")
+        return section
+    _scorecards(ctx, section)
     return section
+
+
+def _scorecards(ctx: Context, section: Section) -> None:
+    """The loop's agent scorecards with the fair comparison (same channel × priority mix), when installed."""
+    from cxlens.report.builder import _optional
+
+    team = _optional("cxlens.loop.team")
+    if team is None or not hasattr(team, "scorecards"):
+        section.paragraphs.append(
+            Text(
+                "坐席公平对比(cxlens.loop.team)不可用。",
+                "The fair agent comparison (cxlens.loop.team) is not available.",
+            )
+        )
+        return
+    try:
+        cards = team.scorecards(ctx.ws, start=ctx.period.start, end=ctx.period.end)
+    except ValueError as err:
+        section.paragraphs.append(Text(f"坐席公平对比无法计算:{err}", f"No fair agent comparison: {err}"))
+        return
+    cards = cards.sort_values(["team", "agent"], ignore_index=True)
+    cols = {"team": DIMENSIONS["team"], "agent": DIMENSIONS["agent"], "tickets": Text("工单数", "Tickets")}
+    cols |= {"first_response_time": metric_label("first_response_time"), "ticket_csat": metric_label("ticket_csat")}
+    cols |= {"frt_ratio": Text("首响倍数(同结构)", "First-response ratio (same mix)")}
+    cols |= {"csat_diff": Text("满意度差(同结构)", "CSAT difference (same mix)")}
+    cols |= {"concerns": Text("需关注", "Concerns")}
+    section.tables.append(
+        ReportTable("scorecards", Text("坐席计分卡(公平对比)", "Agent scorecards (fair comparison)"), cards, cols)
+    )
+    section.paragraphs.append(
+        Text(
+            "公平对比:在团队内按渠道×优先级结构调整后与中位坐席比较(OLS、HC1 标准误、Holm 校正)。",
+            "Fair comparison: each agent against the team's median agent on the same channel × priority mix "
+            "(OLS with HC1 standard errors, Holm-adjusted).",
+        )
+    )
 
 
 # -- text --------------------------------------------------------------------------------------------------------
@@ -372,66 +409,119 @@ def value(ctx: Context) -> Section:
 
 
 def competitors(ctx: Context) -> Section:
-    """Competitor gaps from :mod:`cxlens.loop`'s benchmarks when that layer provides them."""
-    from cxlens.report.builder import _optional
+    """Competitor gaps per dimension with Welch's test and Holm-adjusted p-values
+    (:func:`cxlens.loop.benchmark.survey_benchmark`), over the competitor survey's fielding window."""
+    from cxlens.report.builder import _dimension_names, _optional
 
     section = Section("competitors", SECTIONS["competitors"])
-    bench = _optional("cxlens.loop.benchmarks")
-    fn = getattr(bench, "competitor_gaps", None) if bench is not None else None
-    if fn is None:
+    bench = _optional("cxlens.loop.benchmark")
+    if bench is None or not hasattr(bench, "survey_benchmark"):
         section.absent = Text(
-            "竞争对标模块(cxlens.loop 的竞争对手基准)尚未安装,本节省略。",
-            "The competitor-benchmark layer (cxlens.loop benchmarks) is not installed, so this section is omitted.",
+            "竞争对标模块(cxlens.loop.benchmark)不可用,本节省略。",
+            "The competitor-benchmark layer (cxlens.loop.benchmark) is not available, so this section is omitted.",
         )
         return section
-    gaps = fn(ctx.ws)
-    section.tables.append(ReportTable("competitor_gaps", section.title, gaps, {c: column(c) for c in gaps.columns}))
+    try:
+        gaps = bench.survey_benchmark(ctx.ws)
+    except ValueError as err:
+        section.absent = Text(f"无法对标:{err}", f"No benchmark: {err}")
+        return section
+    names = _dimension_names(ctx)
+    gaps["item_label"] = [names.get(i, Text(i, i))(ctx.lang) for i in gaps["item"]]
+    for g in gaps.to_dict("records"):
+        section.findings.append(
+            Finding(
+                key=f"gap[{g['competitor']}:{g['item']}]",
+                label=names.get(g["item"], Text(g["item"], g["item"])),
+                value=float(g["gap"]),
+                n=int(g["theirs_n"]),
+                ci_low=float(g["ci_low"]),
+                ci_high=float(g["ci_high"]),
+                p_val=float(g["p_holm"]),
+                test="welch_t (Holm)",
+                source="cxlens.loop.benchmark.survey_benchmark",
+                extra={k: g[k] for k in ("competitor", "item", "ours", "ours_n", "theirs", "better")},
+            )
+        )
+    start, end = gaps["window_start"].iloc[0], gaps["window_end"].iloc[0]
+    section.paragraphs.append(
+        Text(
+            f"对标问卷 {gaps['survey'].iloc[0]} 与本品牌问卷 {gaps['ours_survey'].iloc[0]} 同期比较"
+            f"({pd.Timestamp(start):%Y-%m-%d} 至 {pd.Timestamp(end):%Y-%m-%d});差距 = 竞品 − 本品牌,Welch t 检验,"
+            "Holm 校正。",
+            f"Benchmark survey {gaps['survey'].iloc[0]} against our {gaps['ours_survey'].iloc[0]} over the same window "
+            f"({pd.Timestamp(start):%Y-%m-%d} to {pd.Timestamp(end):%Y-%m-%d}); gap = theirs − ours, Welch's t, Holm "
+            "adjustment.",
+        )
+    )
+    cols = {"competitor": column("competitor"), "item_label": column("dimension")}
+    cols |= {"ours": Text("本品牌", "Ours"), "theirs": Text("竞品", "Theirs"), "gap": column("gap")}
+    cols |= _cols("ci_low", "ci_high") | {"p_holm": Text("p(Holm)", "p (Holm)")}
+    section.tables.append(ReportTable("competitor_gaps", section.title, gaps, cols))
+    section.charts.append(
+        Chart("competitor_gaps", Text("竞品 − 本品牌", "Theirs − ours"), "bar", "competitor_gaps", "item_label", "gap")
+    )
     return section
 
 
 def action_plans(ctx: Context) -> Section:
-    """Every action plan's goal metric, stored baseline (with n and CI), target, owner, due date and status,
-    and the goal metric in the report period (:func:`cxlens.metrics.compute`)."""
-    from cxlens.report.builder import finding_of, period_rows
+    """Each action plan's goal, baseline, follow-up up to the report period's end, before/after test (or
+    difference-in-differences) and verdict (:func:`cxlens.loop.plans.evaluate_plan`)."""
+    from cxlens.report.builder import _optional
 
     section = Section("action_plans", SECTIONS["action_plans"])
-    try:
-        with ctx.ws.engine.connect() as conn:
-            plans = pd.read_sql(sa.text("SELECT * FROM action_plans ORDER BY id"), conn)
-    except sa.exc.DBAPIError:
-        plans = None
-    if plans is None or plans.empty:
+    plans_mod = _optional("cxlens.loop.plans")
+    if plans_mod is None or not hasattr(plans_mod, "evaluate_plan"):
         section.absent = Text(
-            "尚无行动计划(cxlens.loop 的行动计划未登记),本节省略。",
-            "No action plans are recorded (cxlens.loop action plans), so this section is omitted.",
+            "行动计划模块(cxlens.loop.plans)不可用,本节省略。",
+            "The action-plan layer (cxlens.loop.plans) is not available, so this section is omitted.",
+        )
+        return section
+    plans = plans_mod.list_plans(ctx.ws)
+    if plans.empty:
+        section.absent = Text(
+            "尚未登记行动计划(cxlens plan create),本节省略。",
+            "No action plan is recorded (cxlens plan create), so this section is omitted.",
         )
         return section
     rows = []
     for p in plans.itertuples(index=False):
-        spec = json.loads(p.spec_json or "{}")
-        current = period_rows(ctx, str(p.metric), **{k: v for k, v in spec.items() if k in ("survey", "question")})
-        now = finding_of(str(p.metric), current.iloc[0]) if current is not None else None
-        rows.append(
-            {
-                "plan": p.name,
-                "metric": metric_label(str(p.metric))(ctx.lang),
-                "baseline": p.baseline_value,
-                "baseline_n": p.baseline_n,
-                "target": p.target,
-                "value": now.value if now else None,
-                "n": now.n if now else None,
-                "owner": p.owner,
-                "due": p.due_at,
-                "status": p.status,
-            }
+        row = {"plan": p.name, "metric": metric_label(str(p.metric))(ctx.lang), "owner": p.owner, "status": p.status}
+        row |= {"target": p.target, "due": p.due_at, "baseline": p.baseline_value, "baseline_n": p.baseline_n}
+        try:
+            ev = plans_mod.evaluate_plan(ctx.ws, p.name, end=min(ctx.period.end, _due(p.due_at, ctx.period.end)))
+        except ValueError as err:
+            rows.append(row | {"verdict": str(err)})
+            continue
+        ba = ev.before_after
+        row |= {"value": ba["after"], "n": ba["after_n"], "change": ba["change"], "p_val": ba["p_val"]}
+        rows.append(row | {"verdict": ev.verdict})
+        section.findings.append(
+            Finding(
+                key=f"plan[{p.name}]",
+                label=Text(f"行动计划「{p.name}」", f"Action plan “{p.name}”"),
+                value=float(ba["after"]),
+                unit=get_metric(str(p.metric)).unit,
+                n=int(ba["after_n"]),
+                ci_low=ba["after_ci_low"],
+                ci_high=ba["after_ci_high"],
+                previous=ba["before"],
+                change=ba["change"],
+                p_val=ba["p_val"],
+                test=str(ba["test"]),
+                target=p.target if p.target is not None and not pd.isna(p.target) else None,
+                direction=get_metric(str(p.metric)).direction,
+                source="cxlens.loop.plans.evaluate_plan",
+                extra={"verdict": ev.verdict, "summary": ev.summary, "did": ev.did},
+            )
         )
-        if now is not None:
-            now.key, now.source = f"plan[{p.name}]", "cxlens.metrics.compute (action plan goal metric)"
-            now.extra.update({"baseline": p.baseline_value, "plan_target": p.target, "status": p.status})
-            section.findings.append(now)
     frame = pd.DataFrame(rows)
     cols = {"plan": Text("计划", "Plan"), "metric": column("metric"), "baseline": Text("基线", "Baseline")}
-    section.tables.append(
-        ReportTable("plans", section.title, frame, cols | _cols("target", "value", "n", "owner", "due", "status"))
-    )
+    cols |= _cols("value", "n", "change", "p_val", "target", "owner", "due", "status")
+    cols |= {"verdict": Text("结论", "Verdict")}
+    section.tables.append(ReportTable("plans", section.title, frame, cols))
     return section
+
+
+def _due(due: Any, fallback: Any) -> Any:
+    return fallback if due is None or pd.isna(due) else pd.Timestamp(due).to_pydatetime()

@@ -419,10 +419,14 @@ def _refuse_nonempty(folder: Path, engine: sa.Engine | None) -> None:
         raise exc.WorkspaceExistsError(f"{folder} is not empty; restore only into a new or empty folder")
     if engine is None:
         return
-    with engine.connect() as conn:
-        count = conn.exec_driver_sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
-        ).scalar()
+    try:
+        with engine.connect() as conn:
+            count = conn.exec_driver_sql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).scalar()
+    except sa.exc.DBAPIError as err:
+        where = engine.url.render_as_string(hide_password=True)
+        raise exc.WorkspaceError(f"cannot connect to {where}: {str(err.orig).splitlines()[0]}") from err
     if count:
         raise exc.WorkspaceExistsError(
             f"the database {engine.url.render_as_string(hide_password=True)} already holds {count} tables; "

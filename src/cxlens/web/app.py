@@ -12,8 +12,10 @@ import importlib
 import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from cxlens import __version__
 from cxlens.store import Workspace
 from cxlens.web import errors
+from cxlens.web.api.schemas import ErrorOut
 from cxlens.web.deps import WebState, templates_for
 from cxlens.web.i18n import COOKIE as LANG_COOKIE
 from cxlens.web.i18n import LANGS, negotiate
@@ -57,6 +60,15 @@ def _modules(package: str) -> list[ModuleType]:
     ]
 
 
+#: the error answers any API operation may give, each with the JSON envelope (web/errors.py): bad input 400,
+#: not signed in 401, role 403, missing record 404, invitation used 409, survey closed 410, refused data or
+#: parameters 422, workspace held by another process 503
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": HTTPStatus(status).phrase}
+    for status in (400, 401, 403, 404, 409, 410, 422, 503)
+}
+
+
 def _include(app: FastAPI) -> None:
     for module in _modules("cxlens.web.pages"):
         if hasattr(module, "router"):
@@ -64,7 +76,7 @@ def _include(app: FastAPI) -> None:
         register(list(getattr(module, "NAV", [])))
     for module in _modules("cxlens.web.api"):
         if hasattr(module, "router"):
-            app.include_router(module.router, prefix=API_PREFIX)
+            app.include_router(module.router, prefix=API_PREFIX, responses=API_ERRORS)
 
 
 def create_app(

@@ -28,6 +28,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, Signer
 
+from cxlens.exceptions import ConfigurationError
+
 __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
@@ -98,12 +100,29 @@ def load_secret(folder: Path) -> bytes:
     if env:
         return env.encode()
     path = folder / SECRET_FILE
-    if path.is_file():
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key.hex() + "\n")
+    if not path.is_file():
+        # written whole under a temporary name, then linked into place: a crash (kill -9) while creating it
+        # leaves no empty or partial key file, and of two processes starting at once the first link wins
+        key = secrets.token_bytes(32)
+        partial = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(key.hex() + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink(missing_ok=True)
+    text = path.read_text(encoding="ascii").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise ConfigurationError(f"{path} does not hold a key of at least 16 bytes in hex; delete it to make a new one")
     return key
 
 

@@ -3,8 +3,8 @@ resolved_at (Closed time if there is none), First responded time → first_respo
 customer_id, Agent → agent, Group → team, Source → channel, Type → category, Subject, Description, Status,
 Priority, Satisfaction rating → csat, Agent interactions (the agent's replies on the ticket) → agent_replies;
 Freshdesk's export has no reopen count, so a ``Reopened count`` column (a custom field) is read if present and
-otherwise reopenings come from a ticket-events import. Contact details (Full name, Email, Mobile phone, Work phone, Title)
-are dropped: the contact is known by its id.
+otherwise reopenings come from a ticket-events import. Contact details (Full name, Email, Mobile phone, Work
+phone, Title) are dropped: the contact is known by its id.
 """
 
 from __future__ import annotations

@@ -53,7 +53,10 @@ def change_user(
     accounts.update_user(
         ws, user_id, actor=actor(request, user), role=body.role, active=body.active, password=body.password
     )
-    return next(u for u in accounts.list_users(ws) if u["id"] == user_id)
+    found = next((u for u in accounts.list_users(ws) if u["id"] == user_id), None)
+    if found is None:  # (an empty change of an unknown user reaches here without a lookup)
+        raise LookupError(f"no user with id {user_id}")
+    return found
 
 
 @router.get("/tokens", response_model=list[TokenOut])
@@ -81,7 +84,7 @@ def audit_log(
     user: Annotated[User, require("audit.view")],
     action: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, Any]:
     """The audit log, newest first."""
     entries, total = audit.list_entries(ws, limit=limit, offset=offset, action=action)

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from cxlens.export import SafeDictWriter
 from cxlens.text.pii import mask
@@ -22,8 +23,21 @@ from cxlens.web.records import LISTINGS, all_records, list_records
 router = APIRouter(tags=["records"], responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}})
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
+#: the largest offset (a 64-bit integer: the databases refuse more)
+MAX_OFFSET = 2**63 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 Filters = Annotated[list[str], Query(alias="filter", description="column=value (repeatable)")]
+
+
+def _iso_only(value: Any) -> Any:
+    """Refuse a bare number as a date-time (the schema says ISO 8601; the parser alone reads Unix seconds)."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+(\.\d*)?([eE][-+]?\d+)?\s*", value):
+        raise ValueError(f"a date-time is ISO 8601 such as 2025-01-31T08:00:00Z, not {value!r}")
+    return value
+
+
+#: ``since`` / ``until``: an ISO 8601 date-time
+When = Annotated[datetime | None, BeforeValidator(_iso_only)]
 #: the columns whose text may hold personal data; masked in exports
 MASKED = ("name", "text")
 
@@ -59,8 +73,8 @@ def customers(
     ws: Db,
     user: Annotated[User, require("records.read")],
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -73,8 +87,8 @@ def responses(
     ws: Db,
     user: Annotated[User, require("records.read")],
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -87,8 +101,8 @@ def tickets(
     ws: Db,
     user: Annotated[User, require("records.read")],
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -101,8 +115,8 @@ def orders(
     ws: Db,
     user: Annotated[User, require("records.read")],
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -115,8 +129,8 @@ def feedback(
     ws: Db,
     user: Annotated[User, require("records.read")],
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -131,8 +145,8 @@ def export_csv(
     user: Annotated[User, require("data.export")],
     kind: str,
     filter: Filters = [],  # noqa: B006
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: When = None,
+    until: When = None,
 ) -> Response:
     """All matching records of ``kind`` as CSV (UTF-8 with BOM, for Excel). Personal data in names and texts
     (phones, ID numbers, e-mails, cards, addresses …) is masked. Each export is written to the audit log."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "AuditEntry",
@@ -29,6 +29,16 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Timestamps are stored as naive UTC: answer them with their offset, so every date-time in JSON is an
+    RFC 3339 ``date-time`` (``…Z``) as the OpenAPI schema says."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: a stored (naive UTC) or aware timestamp, answered in UTC with its offset
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class ErrorOut(BaseModel):
@@ -76,8 +86,8 @@ class CustomerOut(BaseModel):
     segment: str | None = None
     region: str | None = None
     industry: str | None = None
-    signed_up_at: datetime | None = None
-    created_at: datetime
+    signed_up_at: UtcDateTime | None = None
+    created_at: UtcDateTime
 
 
 class ResponseOut(BaseModel):
@@ -87,7 +97,7 @@ class ResponseOut(BaseModel):
     customer_id: int | None = None
     channel: str | None = None
     language: str | None = None
-    submitted_at: datetime | None = None
+    submitted_at: UtcDateTime | None = None
 
 
 class TicketOut(BaseModel):
@@ -100,9 +110,9 @@ class TicketOut(BaseModel):
     priority: str | None = None
     category: str | None = None
     status: str | None = None
-    created_at: datetime
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
+    created_at: UtcDateTime
+    first_response_at: UtcDateTime | None = None
+    resolved_at: UtcDateTime | None = None
     csat: float | None = None
 
 
@@ -110,8 +120,8 @@ class OrderOut(BaseModel):
     id: int
     external_id: str
     customer_id: int
-    ordered_at: datetime
-    fulfilled_at: datetime | None = None
+    ordered_at: UtcDateTime
+    fulfilled_at: UtcDateTime | None = None
     amount: float
     quantity: int | None = None
     product: str | None = None
@@ -127,7 +137,7 @@ class FeedbackOut(BaseModel):
     source_type: str
     source: str | None = None
     language: str | None = None
-    collected_at: datetime
+    collected_at: UtcDateTime
     rating: float | None = None
     text: str
 
@@ -174,11 +184,13 @@ class UserOut(BaseModel):
     display_name: str | None = None
     role: str
     active: bool = True
-    created_at: datetime | None = None
-    last_login_at: datetime | None = None
+    created_at: UtcDateTime | None = None
+    last_login_at: UtcDateTime | None = None
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as documented, no unknown keys
+
     username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=10, max_length=1000)
     role: str = Field(pattern="^(admin|analyst|agent|viewer)$")
@@ -187,6 +199,8 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as documented, no unknown keys
+
     role: str | None = Field(default=None, pattern="^(admin|analyst|agent|viewer)$")
     active: bool | None = None
     password: str | None = Field(default=None, min_length=10, max_length=1000)
@@ -198,12 +212,14 @@ class TokenOut(BaseModel):
     prefix: str
     user_id: int
     username: str
-    created_at: datetime
-    expires_at: datetime | None = None
-    revoked_at: datetime | None = None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None = None
+    revoked_at: UtcDateTime | None = None
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as documented, no unknown keys
+
     user_id: int
     name: str = Field(min_length=1, max_length=200)
     days: int | None = Field(default=None, ge=1, le=3650)
@@ -218,7 +234,7 @@ class TokenCreated(BaseModel):
 
 class AuditEntry(BaseModel):
     id: int
-    created_at: datetime
+    created_at: UtcDateTime
     user_id: int | None
     actor: str
     action: str

@@ -21,7 +21,10 @@ add_messages(
         "nav.alerts": ("预警", "Alerts"),
         "loop.alerts.title": ("预警", "Alerts"),
         "loop.alerts.rules": ("预警规则", "Alert rules"),
-        "loop.alerts.none": ("还没有预警。用 `cxlens alerts run` 评估规则。", "No alerts yet: `cxlens alerts run` evaluates the rules."),
+        "loop.alerts.none": (
+            "还没有预警。用 `cxlens alerts run` 评估规则。",
+            "No alerts yet: `cxlens alerts run` evaluates the rules.",
+        ),
         "loop.col.rule": ("规则", "Rule"),
         "loop.col.kind": ("类型", "Kind"),
         "loop.col.metric": ("指标", "Metric"),

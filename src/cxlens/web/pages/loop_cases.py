@@ -21,7 +21,10 @@ add_messages(
     {
         "nav.cases": ("闭环工单", "Cases"),
         "loop.cases.title": ("闭环跟进工单", "Follow-up cases"),
-        "loop.cases.none": ("没有工单。用 `cxlens cases open` 按规则开单。", "No cases: `cxlens cases open` opens them by rule."),
+        "loop.cases.none": (
+            "没有工单。用 `cxlens cases open` 按规则开单。",
+            "No cases: `cxlens cases open` opens them by rule.",
+        ),
         "loop.cases.notes": ("备注", "Notes"),
         "loop.cases.history": ("客户历史", "Customer history"),
         "loop.cases.add_note": ("添加备注", "Add a note"),
@@ -68,7 +71,7 @@ def case_note(
     text: Annotated[str, Form()],
     status: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    who = actor(request, user)
+    who = actor(request, user).name
     add_note(ws, case_id, text, author=who)
     if status == "closed":
         close_case(ws, case_id, author=who)

@@ -22,7 +22,10 @@ add_messages(
     {
         "nav.plans": ("改进计划", "Action plans"),
         "loop.plans.title": ("改进计划", "Action plans"),
-        "loop.plans.none": ("还没有改进计划。用 `cxlens plans create` 创建。", "No plans yet: `cxlens plans create` makes one."),
+        "loop.plans.none": (
+            "还没有改进计划。用 `cxlens plans create` 创建。",
+            "No plans yet: `cxlens plans create` makes one.",
+        ),
         "loop.plans.baseline": ("基线", "Baseline"),
         "loop.plans.target": ("目标", "Target"),
         "loop.plans.before_after": ("前后对比", "Before / after"),

@@ -30,9 +30,9 @@ def _check(column: str, values: tuple[str, ...], table: str) -> sa.CheckConstrai
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")
-    ).ddl_if(dialect="postgresql")
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")).ddl_if(
+        dialect="postgresql"
+    )
 
 
 def _id() -> sa.Column[int]:
