@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from scipy.stats import mannwhitneyu
 
 from cxlens.datasets.build import build_demo
@@ -91,5 +92,14 @@ def test_quotes_put_the_customers_complaints_first(
     assert row is not None
     quotes = customer_quotes(ws, row[0], sc.window, limit=5)
     assert quotes["source_type"].iloc[0] == "complaint"
-    assert 1 < len(quotes) <= min(5, row[1]) and quotes["text"].str.len().gt(0).all()
+    with ws.engine.connect() as conn:
+        in_window = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM feedback f JOIN customers c ON f.customer_id = c.id "
+                "WHERE c.external_id = :c AND f.collected_at >= :s AND f.collected_at < :e"
+            ),
+            {"c": row[0], "s": sc.window.start, "e": sc.window.end},
+        ).scalar_one()
+    assert len(quotes) == min(5, in_window) and len(quotes) > 1  # every text in the window, at most 5
+    assert quotes["text"].str.len().gt(0).all()
     assert customer_quotes(ws, "NO-SUCH-CUSTOMER", sc.window).empty

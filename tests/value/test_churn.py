@@ -175,7 +175,9 @@ def test_demo_churn_is_recovered_out_of_time(demo: tuple[Events, Path]) -> None:
     churned = truth["churned"].reindex(result.scores.index)
     assert roc_auc_score(churned, result.scores["risk"]) > 0.75
     top = result.factors[result.factors["customer_id"] == result.scores.index[0]]
-    assert 1 <= len(top) <= 3 and (top["contribution"] > 0).all()
+    # the riskiest customer has three risk-raising factors, largest first
+    assert top["rank"].tolist() == [1, 2, 3]
+    assert (top["contribution"] > 0).all() and top["contribution"].is_monotonic_decreasing
 
 
 def test_demo_lapse_model_beats_chance(demo: tuple[Events, Path]) -> None:

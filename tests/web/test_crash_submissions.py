@@ -19,6 +19,7 @@ so the embedded case runs on DuckDB. PostgreSQL runs when ``CXLENS_TEST_POSTGRES
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -82,11 +83,9 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"cxlens serve exited with {self.process.returncode}: {self.log.read_text()}")
-            try:
+            with contextlib.suppress(httpx2.TransportError):  # not listening yet: poll again
                 if httpx2.get(self.url + probe, timeout=5).status_code == 200:
                     return
-            except httpx2.TransportError:
-                pass
             time.sleep(0.1)
         raise AssertionError(f"cxlens serve did not answer within {timeout} s: {self.log.read_text()}")
 

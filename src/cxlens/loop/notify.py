@@ -25,6 +25,7 @@ import ssl as ssl_module
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -51,13 +52,14 @@ class NotificationError(CxlensError):
     """An alert could not be delivered (the SMTP server or webhook refused or could not be reached)."""
 
 
-class Notifier:
+class Notifier(ABC):
     """Base class: deliver a batch of alerts (JSON-ready dicts); return how many were delivered."""
 
     name = "notifier"
 
+    @abstractmethod
     def send(self, alerts: Sequence[Mapping[str, Any]]) -> int:
-        raise NotImplementedError
+        """Deliver ``alerts``; raise :class:`NotificationError` when the channel refuses them."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ the published r = 0.243, α = 4.414, a = 0.793, b = 2.426 (LL −9582.4) and p =
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -66,7 +67,7 @@ class NotFittedError(ValueError, AttributeError):
     """A prediction was asked of a model that has not been fitted (as sklearn's ``NotFittedError``)."""
 
 
-class MaximumLikelihoodFitter:
+class MaximumLikelihoodFitter(ABC):
     """Maximum-likelihood fitting on log-parameters, shared by the value models.
 
     A subclass names its ``param_names`` and implements ``_loglik(params, *data)`` returning the per-row
@@ -79,9 +80,10 @@ class MaximumLikelihoodFitter:
         self.tol = tol
         self.maxiter = maxiter
 
-    # -- to implement ----------------------------------------------------------------------------------
-    def _loglik(self, params: Array, data: tuple[Array, ...]) -> tuple[Array, Array]:  # pragma: no cover
-        raise NotImplementedError
+    # -- what a model defines ----------------------------------------------------------------------------
+    @abstractmethod
+    def _loglik(self, params: Array, data: tuple[Array, ...]) -> tuple[Array, Array]:
+        """Per-row log-likelihood (n,) and its gradient in the natural parameters (k, n)."""
 
     # -- machinery -------------------------------------------------------------------------------------
     def _total(self, params: Array, data: tuple[Array, ...], weights: Array) -> tuple[float, Array]:
