@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from cxlens import (
     cli_value_models,  # noqa: F401  (registers `value clv` and `value churn`)
     cli_web,
 )
+from cxlens.cli_common import _lang, _print_json
 from cxlens.cli_quality import score_app, template_app
 from cxlens.cli_report import export_app, report_app
 from cxlens.cli_stats import drivers as drivers_command
@@ -28,7 +28,6 @@ from cxlens.cli_stats import stats_app
 from cxlens.cli_surveys import survey_app
 from cxlens.cli_text import text_app
 from cxlens.cli_value import value_app
-from cxlens.config import load_settings
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
 from cxlens.ingest.adapters import ALL_FORMATS
@@ -53,14 +52,6 @@ err = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON with stable keys.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")]
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _fail(error: CxlensError, as_json: bool) -> typer.Exit:

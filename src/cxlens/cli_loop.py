@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,10 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.config import load_settings
-from cxlens.exceptions import CxlensError
+from cxlens.cli_common import _fail, _lang, _print_json, _workspace
 from cxlens.loop._common import records
-from cxlens.store import Workspace
 
 __all__ = ["alerts_app", "benchmark_command", "cases_app", "journey_command", "plans_app", "team_command"]
 
@@ -62,32 +58,6 @@ _L: dict[str, tuple[str, str]] = {
 def _t(key: str, lang: str) -> str:
     zh, en = _L.get(key, (key, key))
     return zh if lang == "zh" else en
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(error: Exception, as_json: bool) -> typer.Exit:
-    if as_json:
-        _print_json({"ok": False, "error": type(error).__name__, "message": str(error)})
-    else:
-        err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def _workspace(path: Path, as_json: bool) -> Iterator[Workspace]:
-    """Open the workspace; a cxlens error, a bad value or an unknown name becomes a clean exit."""
-    try:
-        with Workspace.open(path) as ws:
-            yield ws
-    except (CxlensError, ValueError, LookupError) as e:
-        raise _fail(e, as_json) from e
 
 
 def _fmt(value: Any) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.config import load_settings
+from cxlens.cli_common import _lang
 from cxlens.exceptions import CxlensError
 from cxlens.i18n import label
 from cxlens.store.backup import backup as make_backup
@@ -24,10 +24,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON with stable keys.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")]
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
 
 
 def _fail(error: CxlensError, as_json: bool) -> typer.Exit:

@@ -8,9 +8,7 @@ tables or, with ``--json``, one JSON object with stable keys (``ok`` first; on f
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,7 +21,8 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from cxlens.config import load_settings
+from cxlens.cli_common import _fail, _lang, _print_json
+from cxlens.cli_common import records as _records
 from cxlens.exceptions import CxlensError
 from cxlens.i18n import LABELS, label
 from cxlens.store import Workspace
@@ -70,39 +69,12 @@ def _l(key: str, lang: str) -> str:
     return label(f"q_{key}", lang) if f"q_{key}" in LABELS else key
 
 
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(error: Exception, as_json: bool) -> typer.Exit:
-    if as_json:
-        _print_json({"ok": False, "error": type(error).__name__, "message": str(error)})
-    else:
-        err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
-    return typer.Exit(code=1)
-
-
 @contextmanager
 def _guard(as_json: bool) -> Iterator[None]:
     try:
         yield
     except (CxlensError, ValueError, KeyError) as e:
         raise _fail(e, as_json) from e
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp | datetime):
-                row[key] = value.isoformat()
-            elif hasattr(value, "item"):
-                row[key] = value.item()
-    return rows
 
 
 def _fmt(value: Any, digits: int = 1) -> str:

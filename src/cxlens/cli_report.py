@@ -8,8 +8,6 @@ report (``report render`` is the same command by its name). Each command is a th
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from cxlens.config import load_settings
+from cxlens.cli_common import _lang, _print_json
 from cxlens.exceptions import CxlensError
 from cxlens.store import Workspace
 
@@ -61,14 +59,6 @@ PeriodOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="html, pdf or xlsx.")]
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 @contextmanager

@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.config import load_settings
+from cxlens.cli_common import _lang
 from cxlens.exceptions import CxlensError
 from cxlens.i18n import label
 from cxlens.store import Workspace
@@ -43,10 +43,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")]
 DirArg = Annotated[Path, typer.Argument(help="The workspace folder.")]
 SurveyOpt = Annotated[str, typer.Option("--survey", help="The survey code.")]
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
 
 
 def _print_json(data: Any) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.config import load_settings, read_yaml_mapping
+from cxlens.cli_common import _fail, _lang, _print_json
+from cxlens.config import read_yaml_mapping
 from cxlens.exceptions import ConfigurationError, CxlensError
 from cxlens.export import SafeDictWriter
 from cxlens.i18n import label
@@ -32,22 +31,6 @@ BaseOpt = Annotated[
     str, typer.Option("--base-url", help="Where `cxlens serve` is reached by respondents (links start with it).")
 ]
 BASE_URL = "http://127.0.0.1:8000"
-
-
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(error: Exception, as_json: bool) -> typer.Exit:
-    if as_json:
-        _print_json({"ok": False, "error": type(error).__name__, "message": str(error)})
-    else:
-        err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
-    return typer.Exit(code=1)
 
 
 def _info(form: Any, base_url: str) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cxlens.cli_common import _print_json
 from cxlens.exceptions import CxlensError
 
 __all__ = ["text_app"]
@@ -26,10 +25,6 @@ TemplateOpt = Annotated[
     str | None,
     typer.Option(help="Aspect template: generic, healthcare, technology, retail or education (default: generic)."),
 ]
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _fail(message: str, as_json: bool, error: str = "Error") -> typer.Exit:

@@ -6,9 +6,7 @@ object with stable keys (``ok`` first; on failure ``ok: false``, ``error`` and `
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.config import load_settings
+from cxlens.cli_common import _fail, _lang, _print_json, records
 from cxlens.exceptions import CxlensError
 from cxlens.i18n import label
 from cxlens.store import Workspace
@@ -42,22 +40,6 @@ AsOfOpt = Annotated[
 ]
 
 
-def _lang(lang: str | None) -> str:
-    return lang if lang in ("zh", "en") else load_settings().lang
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-def _fail(error: Exception, as_json: bool) -> typer.Exit:
-    if as_json:
-        _print_json({"ok": False, "error": type(error).__name__, "message": str(error)})
-    else:
-        err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
-    return typer.Exit(code=1)
-
-
 @contextmanager
 def _workspace(path: Path, as_json: bool) -> Iterator[Workspace]:
     """Open the workspace; a cxlens error or a ValueError (bad input) becomes a clean exit with a message."""
@@ -66,18 +48,6 @@ def _workspace(path: Path, as_json: bool) -> Iterator[Workspace]:
             yield ws
     except (CxlensError, ValueError) as e:
         raise _fail(e, as_json) from e
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: NaN → null, timestamps → ISO strings, numpy scalars → Python numbers."""
-    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, pd.Timestamp | datetime):
-                row[key] = value.isoformat()
-            elif hasattr(value, "item"):
-                row[key] = value.item()
-    return rows
 
 
 def _fmt(value: Any, digits: int = 2) -> str:

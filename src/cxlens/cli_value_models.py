@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from cxlens.cli_value import DirArg, JsonOpt, LangOpt, _lang, _print_json, _workspace, out, records, show, value_app
+from cxlens.cli_common import _lang, _print_json, records
+from cxlens.cli_value import DirArg, JsonOpt, LangOpt, _workspace, out, show, value_app
 from cxlens.i18n import label
 
 __all__ = ["churn", "clv"]
