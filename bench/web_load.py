@@ -83,7 +83,7 @@ def _prepare(folder: Path) -> str:
 async def _respondent(
     base: str, slug: str, stop: float, seed: int, acked: list[str], post_ms: list[float], get_ms: list[float]
 ) -> int:
-    import httpx
+    import httpx2 as httpx
 
     rng = random.Random(seed)
     errors = 0

@@ -215,7 +215,7 @@ def test_concurrent_submissions_share_commits_and_none_is_stored_twice(
 ) -> None:
     import asyncio
 
-    import httpx
+    import httpx2 as httpx
 
     from cxlens.web.pages import public
 
