@@ -1,14 +1,26 @@
 """Public survey submissions under load: N concurrent respondents against `cxlens serve` on loopback.
 
-Each simulated respondent loops: GET the form (its submission token and CSRF cookie), POST answers, and
-in 10 % of cases POST the very same form again (a double click). The server runs in its own process
-(uvicorn, one worker, the embedded DuckDB workspace, rate limit off). Afterwards every acknowledged
-submission (303) must be in the database exactly once and nothing else may be: lost and duplicated
-responses are counted from the database, not from the client's view.
+The server is ``cxlens serve`` exactly as a user starts it (its default configuration: one uvicorn
+worker, the embedded DuckDB workspace), in its own process, with the per-IP rate limit off (every client
+here has the same address). Each of ``--clients`` respondents opens the form once (its CSRF cookie and
+field), then loops for ``--seconds``: POST answers under a fresh submission token to ``/s/SLUG``, and in
+one case in ten POST the very same fields again (a double click, which must store nothing new). The
+tokens are minted here with the workspace's key, exactly as the form page issues them, so every POST is
+a whole real submission: CSRF and token checks, server-side validation (skip logic included), the
+idempotency check and the durable group commit, then the 303. ``--with-get`` makes every respondent
+GET the form (a rendered page and a token from the server) before each submission instead.
+
+The load generator is deliberately cheap, so that on a small machine it does not take the CPU the server
+needs: one process, plain asyncio streams (uvloop when installed), one keep-alive HTTP/1.1 connection per
+respondent, requests assembled as bytes. Latency is timed per POST, from writing the request to reading
+the whole answer.
+
+Afterwards the database is checked: every acknowledged submission (303) stored exactly once, and nothing
+that was not acknowledged — lost and duplicated responses are counted from the database, not from the
+client's view.
 
 Baseline: the same submissions stored by calling the library (``cxlens.surveys.submit``) in one process
-without HTTP — what the web layer costs on top of validation and the durable write.
-Floor: the same submissions stored by cxlens.surveys.submit in one process, without HTTP.
+without HTTP, one transaction each — what the web layer costs on top of validation and the durable write.
 
     python bench/web_load.py            # 50 clients for 60 s (the issue's size)
     python bench/web_load.py --quick    # 10 clients for 5 s
@@ -18,18 +30,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import hashlib
+import hmac
 import os
 import random
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 FORM = {
     "code": "load",
@@ -45,80 +62,230 @@ FORM = {
         {"code": "why", "type": "text", "show_if": {"question": "nps", "op": "lte", "value": 6}},
     ],
 }
-TOKEN = re.compile(r'name="_token" value="([^"]+)"')
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN = re.compile(rb'name="_token" value="([^"]+)"')
+CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 
 
-def _answers(rng: random.Random) -> dict[str, str]:
-    nps = rng.randint(0, 10)
-    answers = {"q_nps": str(nps), "q_csat": str(rng.randint(1, 5)), "q_store": rng.choice(["north", "south"])}
-    if nps <= 6:
-        answers["q_why"] = "排队太久 queue too long"
-    return answers
+# -- a minimal keep-alive HTTP/1.1 client over asyncio streams ---------------------------------------------
+class HttpError(RuntimeError):
+    """The server's answer could not be read as HTTP/1.1 (or the connection broke)."""
 
 
-def _free_port() -> int:
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, list[str]]
+    body: bytes
+
+
+class Connection:
+    """One keep-alive connection to ``host:port``; :meth:`send` writes a whole request and reads its answer
+    (``Content-Length`` framed — every answer of the apps benchmarked here is — or chunked)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            sock = self.writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self.reader, self.writer
+
+    async def send(self, request: bytes) -> Answer:
+        reader, writer = await self._open()
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head[:-4].split(b"\r\n")
+            status = int(lines[0].split(b" ", 2)[1])
+            headers: dict[str, list[str]] = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(b":")
+                headers.setdefault(name.strip().lower().decode("latin-1"), []).append(value.strip().decode("latin-1"))
+            if "chunked" in headers.get("transfer-encoding", [""])[0]:
+                body = b""
+                while size := int((await reader.readuntil(b"\r\n"))[:-2].split(b";")[0], 16):
+                    body += (await reader.readexactly(size + 2))[:-2]
+                await reader.readuntil(b"\r\n")
+            else:
+                body = await reader.readexactly(int(headers.get("content-length", ["0"])[0]))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as e:
+            await self.close()
+            raise HttpError(f"{type(e).__name__}: {e}") from e
+        if headers.get("connection", [""])[0].lower() == "close":
+            await self.close()
+        return Answer(status, headers, body)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
+def get_request(host: str, path: str, cookies: str = "") -> bytes:
+    cookie = f"Cookie: {cookies}\r\n" if cookies else ""
+    return f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Language: en\r\n{cookie}\r\n".encode("latin-1")
+
+
+def post_request(host: str, path: str, fields: Mapping[str, str], cookies: str = "") -> bytes:
+    body = urlencode(fields).encode("ascii")
+    cookie = f"Cookie: {cookies}\r\n" if cookies else ""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAccept-Language: en\r\n{cookie}"
+        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+def cookies_of(answer: Answer) -> str:
+    """The ``Cookie`` header value that sends back the cookies an answer set."""
+    return "; ".join(c.split(";", 1)[0] for c in answer.headers.get("set-cookie", []))
+
+
+@dataclass
+class Load:
+    """What a load run saw: the acknowledged tokens (each once), POST latencies in ms, the rest."""
+
+    acked: list[str] = field(default_factory=list)
+    post_ms: list[float] = field(default_factory=list)
+    get_ms: list[float] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+async def respondents(
+    port: int,
+    path: str,
+    clients: int,
+    seconds: float,
+    fields: Callable[[random.Random], dict[str, str]],
+    *,
+    csrf: bool = True,
+    double: float = 0.1,
+    with_get: bool = False,
+) -> Load:
+    """``clients`` respondents POST ``fields(rng)`` (which carries a fresh ``_token``) to ``path`` for
+    ``seconds``; ``double`` of the submissions are posted twice. With ``csrf`` each first GETs the form
+    for its CSRF cookie and field; with ``with_get`` each submission's form (and token) comes from a GET."""
+    host = f"127.0.0.1:{port}"
+    load = Load()
+
+    async def respondent(seed: int) -> None:
+        rng = random.Random(seed)
+        conn = Connection("127.0.0.1", port)
+        cookies, extra = "", {}
+        page = b""
+        if csrf or with_get:
+            answer = await conn.send(get_request(host, path))
+            match = CSRF.search(answer.body)
+            if answer.status != 200 or match is None:
+                raise HttpError(f"GET {path}: {answer.status}")
+            cookies, extra = cookies_of(answer), {"csrf_token": match.group(1).decode()}
+        while time.perf_counter() < stop:
+            data = fields(rng)
+            if with_get:
+                t0 = time.perf_counter()
+                try:
+                    answer = await conn.send(get_request(host, path, cookies))
+                except HttpError as e:
+                    load.failed.append(f"GET: {e}")
+                    continue
+                load.get_ms.append((time.perf_counter() - t0) * 1000)
+                page = answer.body
+                token = TOKEN.search(page)
+                if answer.status != 200 or token is None:
+                    load.failed.append(f"GET {answer.status}")
+                    continue
+                data["_token"] = token.group(1).decode()
+            request = post_request(host, path, {**data, **extra}, cookies)
+            for n in range(2 if rng.random() < double else 1):
+                t0 = time.perf_counter()
+                try:
+                    answer = await conn.send(request)
+                except HttpError as e:
+                    load.failed.append(f"POST: {e}")
+                    continue
+                load.post_ms.append((time.perf_counter() - t0) * 1000)
+                if answer.status != 303:
+                    load.failed.append(f"POST {answer.status}")
+                elif n == 0:
+                    load.acked.append(data["_token"])
+        await conn.close()
+
+    started = time.perf_counter()
+    stop = started + seconds
+    await asyncio.gather(*(respondent(i) for i in range(clients)))
+    load.seconds = time.perf_counter() - started
+    return load
+
+
+def run(coroutine_factory: Callable[[], object]) -> Load:
+    """Run a load with uvloop's event loop when it is installed (a cheaper client), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coroutine_factory())  # type: ignore[arg-type]
+    return uvloop.run(coroutine_factory())  # type: ignore[arg-type]
+
+
+def percentile(values: list[float], q: int) -> float:
+    """The ``q``-th percentile (statistics.quantiles, exclusive method) of ``values``."""
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else float("nan"))
+
+
+# -- the server and the database ---------------------------------------------------------------------------
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _serve(path: str, port: int) -> None:
-    import uvicorn
-
-    from cxlens.web import create_app
-
-    uvicorn.run(create_app(path), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def _prepare(folder: Path) -> str:
-    from cxlens.store import Workspace
-    from cxlens.surveys import create_form, publish
-
-    with Workspace.init(folder) as ws:
-        create_form(ws, FORM)
-        return publish(ws, "load").slug
-
-
-async def _respondent(
-    base: str, slug: str, stop: float, seed: int, acked: list[str], post_ms: list[float], get_ms: list[float]
-) -> int:
-    import httpx2 as httpx
-
-    rng = random.Random(seed)
-    errors = 0
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=30) as client:
-        while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            page = await client.get(f"/s/{slug}")
-            get_ms.append((time.perf_counter() - t0) * 1000)
-            token, csrf = TOKEN.search(page.text), CSRF.search(page.text)
-            if page.status_code != 200 or token is None or csrf is None:
-                errors += 1
-                continue
-            data = {"_token": token.group(1), "csrf_token": csrf.group(1), **_answers(rng)}
-            for _ in range(2 if rng.random() < 0.1 else 1):  # one respondent in ten double-clicks
-                t0 = time.perf_counter()
-                sent = await client.post(f"/s/{slug}", data=data)
-                post_ms.append((time.perf_counter() - t0) * 1000)
-                if sent.status_code == 303:
-                    acked.append(token.group(1).split(".")[0])
-                else:
-                    errors += 1
-    return errors
+def start_server(command: list[str], port: int, timeout: float = 120) -> subprocess.Popen[bytes]:
+    """Start ``command`` (rate limit off) and wait until ``port`` accepts connections."""
+    env = {**os.environ, "CXLENS_SURVEY_RATE_LIMIT": "0/min"}
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{command[:4]} exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{command[:4]} did not answer within {timeout} s")
 
 
-async def _load(base: str, slug: str, clients: int, seconds: float) -> tuple[list[str], list[float], list[float], int]:
-    acked: list[str] = []
-    post_ms: list[float] = []
-    get_ms: list[float] = []
-    stop = time.perf_counter() + seconds
-    errors = await asyncio.gather(*(_respondent(base, slug, stop, i, acked, post_ms, get_ms) for i in range(clients)))
-    return acked, post_ms, get_ms, sum(errors)
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
 
 
-def _verify(folder: Path, acked: list[str]) -> tuple[int, int, int]:
-    """(stored, lost, duplicated): acknowledged nonces missing from the database, and keys stored twice."""
+def serve_command(folder: Path, port: int) -> list[str]:
+    """``cxlens serve FOLDER --port PORT`` with its defaults."""
+    return [sys.executable, "-c", "from cxlens.cli import main; main()", "serve", str(folder), "--port", str(port)]
+
+
+def token_key(folder: Path) -> bytes:
+    """The key the server signs submission tokens with (``cxlens.web.pages._surveyform.token_secret``)."""
+    from cxlens.web.security import load_secret
+
+    return hmac.new(load_secret(folder), b"cxlens survey submission tokens", hashlib.sha256).digest()
+
+
+def verify(folder: Path, acked: list[str]) -> tuple[int, int, int]:
+    """(stored, lost, duplicated) of the workspace's responses against the acknowledged tokens: lost are
+    acknowledged ones missing, duplicated are keys stored more than once plus responses never acknowledged."""
     import sqlalchemy as sa
 
     from cxlens.model import tables as t
@@ -129,9 +296,31 @@ def _verify(folder: Path, acked: list[str]) -> tuple[int, int, int]:
             sa.select(t.responses.c.idempotency_key, sa.func.count()).group_by(t.responses.c.idempotency_key)
         ).all()
     stored = {key.removeprefix("web:"): int(n) for key, n in rows}
-    lost = len(set(acked) - set(stored))
-    duplicated = sum(n - 1 for n in stored.values() if n > 1) + len(set(stored) - set(acked))
+    nonces = {token.split(".")[0] for token in acked}
+    if len(nonces) != len(acked):
+        raise RuntimeError("the load generator acknowledged a token twice")
+    lost = len(nonces - set(stored))
+    duplicated = sum(n - 1 for n in stored.values() if n > 1) + len(set(stored) - nonces)
     return sum(stored.values()), lost, duplicated
+
+
+# -- this benchmark ----------------------------------------------------------------------------------------
+def _answers(rng: random.Random) -> dict[str, str]:
+    nps = rng.randint(0, 10)
+    answers = {"q_nps": str(nps), "q_csat": str(rng.randint(1, 5)), "q_store": rng.choice(["north", "south"])}
+    if nps <= 6:
+        answers["q_why"] = "排队太久 queue too long"
+    return answers
+
+
+def _prepare(folder: Path) -> tuple[str, int]:
+    from cxlens.store import Workspace
+    from cxlens.surveys import create_form, publish, resolve_link
+
+    with Workspace.init(folder) as ws:
+        create_form(ws, FORM)
+        slug = publish(ws, "load").slug
+        return slug, resolve_link(ws, slug).id
 
 
 def _baseline(folder: Path, n: int) -> tuple[float, float, float]:
@@ -140,12 +329,12 @@ def _baseline(folder: Path, n: int) -> tuple[float, float, float]:
     from cxlens.surveys import create_form, publish, resolve_link, submit
 
     rates, p50s, p99s = [], [], []
-    for run in range(4):  # the first is a warm-up
-        path = folder / f"baseline{run}"
+    for run_no in range(4):  # the first is a warm-up
+        path = folder / f"baseline{run_no}"
         with Workspace.init(path) as ws:
             create_form(ws, FORM)
             version = resolve_link(ws, publish(ws, "load").slug)
-            rng = random.Random(run)
+            rng = random.Random(run_no)
             times = []
             start = time.perf_counter()
             for i in range(n):
@@ -155,23 +344,11 @@ def _baseline(folder: Path, n: int) -> tuple[float, float, float]:
                 times.append((time.perf_counter() - t0) * 1000)
             elapsed = time.perf_counter() - start
         shutil.rmtree(path)
-        if run:
+        if run_no:
             rates.append(n / elapsed)
             p50s.append(statistics.median(times))
-            p99s.append(statistics.quantiles(times, n=100)[98])
+            p99s.append(percentile(times, 99))
     return statistics.median(rates), statistics.median(p50s), statistics.median(p99s)
-
-
-def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def main() -> None:
@@ -179,47 +356,55 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 clients for 5 s")
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--serve", nargs=2, metavar=("PATH", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--with-get", action="store_true", help="GET the form (a server-issued token) per submission")
     args = parser.parse_args()
-    if args.serve:
-        _serve(args.serve[0], int(args.serve[1]))
-        return
     clients = args.clients or (10 if args.quick else 50)
     seconds = args.seconds or (5.0 if args.quick else 60.0)
+    from cxlens.surveys import issue_token
+
     tmp = Path(tempfile.mkdtemp(prefix="cxlens-web-load-"))
     try:
         ws_path = tmp / "ws"
-        slug = _prepare(ws_path)
-        port = _free_port()
-        env = {**os.environ, "CXLENS_SURVEY_RATE_LIMIT": "0/min"}
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(ws_path), str(port)], env=env)
+        slug, version_id = _prepare(ws_path)
+        key = token_key(ws_path)
+
+        def fields(rng: random.Random) -> dict[str, str]:
+            return {"_token": issue_token(key, version_id), **_answers(rng)}
+
+        port = free_port()
+        server = start_server(serve_command(ws_path, port), port)
         try:
-            _wait_for(port, server)
-            base = f"http://127.0.0.1:{port}"
-            warm = asyncio.run(_load(base, slug, 2, 1.0))[0]  # warm-up (its responses are verified too)
-            acked, post_ms, get_ms, errors = asyncio.run(_load(base, slug, clients, seconds))
+            path = f"/s/{slug}"
+            warm = run(lambda: respondents(port, path, 4, 1.0, fields, with_get=args.with_get))  # (verified too)
+            load = run(lambda: respondents(port, path, clients, seconds, fields, with_get=args.with_get))
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=60)
-        stored, lost, duplicated = _verify(ws_path, acked + warm)
-        n = len(set(acked))
-        rate = n / seconds
-        p50, p99 = statistics.median(post_ms), statistics.quantiles(post_ms, n=100)[98]
+            stop_server(server)
+        stored, lost, duplicated = verify(ws_path, warm.acked + load.acked)
+        n = len(load.acked)
+        rate = n / load.seconds
+        p50, p99 = statistics.median(load.post_ms), percentile(load.post_ms, 99)
         base_rate, base_p50, base_p99 = _baseline(tmp, 300 if args.quick else 1000)
-        print(
-            f"clients={clients} seconds={seconds:g} acknowledged={n} posts={len(post_ms)} "
-            f"posts_per_s={len(post_ms) / seconds:.1f} "
-            f"errors={errors} stored={stored} lost={lost} duplicated={duplicated} "
-            f"get_p50_ms={statistics.median(get_ms):.1f} get_p99_ms={statistics.quantiles(get_ms, n=100)[98]:.1f}"
+        gets = (
+            f"get_p50_ms={statistics.median(load.get_ms):.1f} get_p99_ms={percentile(load.get_ms, 99):.1f} "
+            if load.get_ms
+            else ""
         )
+        print(
+            f"clients={clients} seconds={load.seconds:.1f} with_get={args.with_get} acknowledged={n} "
+            f"posts={len(load.post_ms)} requests_per_s={(len(load.post_ms) + len(load.get_ms)) / load.seconds:.1f} "
+            f"post_p50_ms={p50:.2f} post_p99_ms={p99:.2f} {gets}"
+            f"errors={len(load.failed)} stored={stored} lost={lost} duplicated={duplicated}"
+        )
+        if load.failed:
+            print(f"first errors: {load.failed[:5]}")
         print(
             f"BENCH web_submissions cxlens={rate:.1f} baseline={base_rate:.1f} unit=submissions/s "
             f"ratio={rate / base_rate:.3f} n={n}"
         )
         print(f"BENCH web_submit_p50 cxlens={p50:.2f} baseline={base_p50:.2f} unit=ms ratio={p50 / base_p50:.2f} n={n}")
         print(f"BENCH web_submit_p99 cxlens={p99:.2f} baseline={base_p99:.2f} unit=ms ratio={p99 / base_p99:.2f} n={n}")
-        if lost or duplicated:
-            raise SystemExit(f"FAILED: {lost} acknowledged submissions lost, {duplicated} duplicated")
+        if lost or duplicated or load.failed:
+            raise SystemExit(f"FAILED: {lost} lost, {duplicated} duplicated, {len(load.failed)} errors")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -28,6 +28,7 @@ from cxlens.cli_stats import stats_app
 from cxlens.cli_surveys import survey_app
 from cxlens.cli_text import text_app
 from cxlens.cli_value import value_app
+from cxlens.config import set_engine_override
 from cxlens.exceptions import CxlensError, InvalidRowsError
 from cxlens.i18n import label
 from cxlens.ingest.adapters import ALL_FORMATS
@@ -63,7 +64,21 @@ def _fail(error: CxlensError, as_json: bool) -> typer.Exit:
 
 
 @app.callback(invoke_without_command=True)
-def _root(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="Run metrics, driver analysis and scoring on duckdb, postgres or pyspark (default: CXLENS_ENGINE, "
+            "else the workspace setting analytics.engine, else the records' database).",
+        ),
+    ] = None,
+) -> None:
+    try:
+        set_engine_override(engine)
+    except CxlensError as e:
+        raise typer.BadParameter(str(e), param_hint="--engine") from e
     if version:
         out.print(__version__)
         raise typer.Exit()
@@ -359,6 +374,7 @@ app.command("serve")(cli_web.serve)
 app.add_typer(cli_web.users_app, name="users", help="Web users and roles: add, list.")
 app.add_typer(cli_web.tokens_app, name="tokens", help="API tokens for scripts: create, list, revoke.")
 app.command("metrics")(cli_metric.metrics)
+app.command("metric-distribution")(cli_metric.metric_distribution)
 app.command("reliability")(cli_models.reliability)
 app.command("factors")(cli_models.factors)
 app.command("csi")(cli_models.csi)

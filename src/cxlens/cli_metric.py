@@ -16,7 +16,7 @@ from rich.table import Table
 from cxlens.exceptions import CxlensError
 from cxlens.store import Workspace
 
-__all__ = ["metric", "metrics"]
+__all__ = ["metric", "metric_distribution", "metrics"]
 
 out = Console()
 
@@ -134,3 +134,94 @@ def metrics(as_json: Annotated[bool, typer.Option("--json", help="Print JSON wit
     for row in frame.itertuples(index=False):
         table.add_row(row.name, row.family, row.unit, row.definition)
     out.print(table)
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.1f}"
+
+
+def _dist_table(frame: pd.DataFrame, keys: list[str], title: str, lang: str) -> Table:
+    """One row per slice and scale point: count, share with a bar, its Wilson interval, and the slice's n
+    (the NPS group column only for NPS questions)."""
+    from rich import box
+
+    from cxlens.i18n import label
+
+    banded = bool(frame["band"].notna().any())
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for key in keys:
+        table.add_column(key, no_wrap=True)
+    names = ("dist_score", *(("dist_band",) if banded else ()), "dist_count", "dist_share", "", "dist_ci", "n")
+    for name in names:
+        heading = label(name, lang) if name.startswith("dist_") else name
+        table.add_column(heading, justify="left" if name in ("", "dist_band") else "right", no_wrap=True)
+    for row in frame.to_dict(orient="records"):
+        share = row["share"]
+        table.add_row(
+            *[_fmt(row[k]) for k in keys],
+            _fmt(row["score"]),
+            *((label(row["band"], lang),) if banded else ()),
+            f"{row['count']:,}",
+            _pct(share),
+            "" if pd.isna(share) else "█" * round(share / 10),
+            f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}",
+            f"{row['n']:,}",
+        )
+    return table
+
+
+def metric_distribution(
+    path: Annotated[Path, typer.Argument(help="The workspace folder.")],
+    question: Annotated[str, typer.Argument(help="The question's code (nps, csat, ces, rating, likert or number).")],
+    by: Annotated[list[str] | None, typer.Option(help="Slice by this dimension (repeatable).")] = None,
+    every: Annotated[str | None, typer.Option(help="Bucket by day, week, month, quarter or year.")] = None,
+    survey: Annotated[str | None, typer.Option(help="Only this survey's question of that code.")] = None,
+    filter: Annotated[
+        list[str] | None, typer.Option(help="Keep rows where column=value[,value…] (repeatable).")
+    ] = None,
+    start: Annotated[datetime | None, typer.Option(help="From this time (UTC, inclusive).")] = None,
+    end: Annotated[datetime | None, typer.Option(help="Up to this time (UTC, exclusive).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON with stable keys.")] = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Labels in zh or en (default: CXLENS_LANG or LANG).")
+    ] = None,
+) -> None:
+    """How many answered each point of a question's scale: count, share and its 95 % Wilson interval."""
+    from cxlens.cli_common import _fail, _lang
+    from cxlens.i18n import label
+    from cxlens.metrics.distribution import distribution, question_scale
+
+    keys = [*(by or []), *(["period"] if every else [])]
+    try:
+        with Workspace.open(path) as ws:
+            scale = question_scale(ws, question, survey)
+            frame = distribution(
+                ws,
+                question,
+                by=by or (),
+                every=every,
+                start=start,
+                end=end,
+                filters=_parse_filters(filter or []),
+                survey=survey,
+            )
+    except (CxlensError, ValueError) as e:
+        raise _fail(e, as_json) from e
+    if as_json:
+        payload = {
+            "ok": True,
+            "question": question,
+            "type": scale.type,
+            "scale_min": scale.low,
+            "scale_max": scale.high,
+            "surveys": list(scale.surveys),
+            "rows": _records(frame),
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    lang = _lang(lang)
+    title = label("dist_title", lang, question=question, type=scale.type, low=scale.low, high=scale.high)
+    out.print(_dist_table(frame, keys, title, lang))
+    off = int(frame.groupby(keys, dropna=False)["off_scale"].first().sum()) if keys else int(frame["off_scale"].max())
+    if off:
+        out.print(label("dist_off_scale", lang, n=off))

@@ -6,6 +6,7 @@ every one of them.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,18 @@ import yaml
 
 from cxlens.exceptions import ConfigurationError
 
-__all__ = ["SETTINGS", "Setting", "Settings", "check_timezone", "load_settings", "read_yaml_mapping"]
+__all__ = [
+    "ANALYTICS_ENGINES",
+    "SETTINGS",
+    "Setting",
+    "Settings",
+    "check_engine",
+    "check_timezone",
+    "engine_override",
+    "load_settings",
+    "read_yaml_mapping",
+    "set_engine_override",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +70,27 @@ SETTINGS: tuple[Setting, ...] = (
         "(add ?starttls=1 to upgrade the connection) or smtps://… for implicit TLS.",
     ),
     Setting("CXLENS_SMTP_FROM", "cxlens@localhost", "Sender address of scheduled report e-mails."),
+    Setting(
+        "CXLENS_ENGINE",
+        None,
+        "Where metrics, driver analysis and scoring run: duckdb, postgres or pyspark. Overrides the workspace "
+        "setting analytics.engine (default: the records' own database, DuckDB or PostgreSQL).",
+    ),
+    Setting(
+        "CXLENS_SPARK_MASTER",
+        "local[*]",
+        "Spark master of the pyspark engine, e.g. local[4] or spark://host:7077.",
+    ),
+    Setting(
+        "CXLENS_SPARK_REMOTE",
+        None,
+        "Spark Connect server of the pyspark engine, sc://host:port (replaces CXLENS_SPARK_MASTER; needs "
+        "pip install 'cxlens[spark-connect]').",
+    ),
 )
+
+#: the analytics engines a workspace can run on (``CXLENS_ENGINE``, workspace setting ``analytics.engine``)
+ANALYTICS_ENGINES = ("duckdb", "postgres", "pyspark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +101,9 @@ class Settings:
     survey_rate_limit: str = "30/min"
     smtp_url: str | None = None
     smtp_from: str = "cxlens@localhost"
+    engine: str | None = None
+    spark_master: str = "local[*]"
+    spark_remote: str | None = None
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -124,4 +159,38 @@ def load_settings(environ: dict[str, str] | None = None, dotenv: Path | None = N
         survey_rate_limit=values["CXLENS_SURVEY_RATE_LIMIT"] or "30/min",
         smtp_url=values["CXLENS_SMTP_URL"] or None,
         smtp_from=values["CXLENS_SMTP_FROM"] or "cxlens@localhost",
+        engine=check_engine(values["CXLENS_ENGINE"] or None, "CXLENS_ENGINE"),
+        spark_master=values["CXLENS_SPARK_MASTER"] or "local[*]",
+        spark_remote=_check_remote(values["CXLENS_SPARK_REMOTE"] or None),
     )
+
+
+#: the engine named by ``cxlens --engine`` for the running command (None: not given)
+_ENGINE_OVERRIDE: ContextVar[str | None] = ContextVar("cxlens_engine_override", default=None)
+
+
+def set_engine_override(name: str | None) -> None:
+    """Make ``name`` the analytics engine of this thread, ahead of ``CXLENS_ENGINE`` and the workspace setting
+    (``None``: back to the settings). The CLI's global ``--engine`` option calls this."""
+    _ENGINE_OVERRIDE.set(check_engine(name, "--engine"))
+
+
+def engine_override() -> str | None:
+    """The engine set by :func:`set_engine_override` in this thread, if any."""
+    return _ENGINE_OVERRIDE.get()
+
+
+def check_engine(name: str | None, where: str) -> str | None:
+    """Return ``name`` if it is one of :data:`ANALYTICS_ENGINES` (or None), else raise
+    :class:`ConfigurationError` naming the setting it came from (``where``) and the allowed values."""
+    if name is None or name in ANALYTICS_ENGINES:
+        return name
+    raise ConfigurationError(
+        f"{where} is {name!r}, which is not an analytics engine; use one of {', '.join(ANALYTICS_ENGINES)}"
+    )
+
+
+def _check_remote(url: str | None) -> str | None:
+    if url is not None and not url.startswith("sc://"):
+        raise ConfigurationError(f"CXLENS_SPARK_REMOTE must be a Spark Connect URL sc://host:port, not {url!r}")
+    return url

@@ -188,6 +188,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "matrix_title": ("满意度 × 价值({measure})", "satisfaction × value ({measure})"),
     "without_answer": ("无满意度答卷的客户", "without a satisfaction answer"),
     "quadrant_top": ("{quadrant}:价值最高的 {top} 位", "{quadrant}: top {top} by value"),
+    # score distributions (cli_metric.py: metric-distribution)
+    "dist_title": (
+        "{question} 评分分布({type},{low:g}–{high:g})",
+        "{question}: score distribution ({type}, {low:g}–{high:g})",
+    ),
+    "dist_score": ("分值", "score"),
+    "dist_band": ("类别", "group"),
+    "dist_count": ("人数", "count"),
+    "dist_share": ("占比 %", "share %"),
+    "dist_ci": ("95% 置信区间", "95% CI"),
+    "dist_off_scale": ("{n:,} 个答案不在整数刻度上(计入 n)", "{n:,} answers between scale points (counted in n)"),
+    "detractor": ("贬损者", "detractor"),
+    "passive": ("被动者", "passive"),
+    "promoter": ("推荐者", "promoter"),
 }
 
 

@@ -9,8 +9,9 @@ True
 from __future__ import annotations
 
 from cxlens.metrics import cases, loyalty, satisfaction, service, value  # noqa: F401  (register the metrics)
+from cxlens.metrics.distribution import distribution
 from cxlens.metrics.engines import Analytics
 from cxlens.metrics.registry import METRICS, Metric, get_metric, list_metrics
 from cxlens.metrics.slicing import PERIODS, compute
 
-__all__ = ["METRICS", "PERIODS", "Analytics", "Metric", "compute", "get_metric", "list_metrics"]
+__all__ = ["METRICS", "PERIODS", "Analytics", "Metric", "compute", "distribution", "get_metric", "list_metrics"]

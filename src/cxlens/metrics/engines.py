@@ -1,16 +1,33 @@
-"""Where metrics run: the workspace's own DuckDB (default), or Spark for workspaces that outgrow one machine.
+"""Where metrics run: the workspace's own database (DuckDB, or PostgreSQL through Ibis), or Spark for
+workspaces that outgrow one machine.
 
-Both are Ibis backends holding the canonical tables under their own names, so every metric definition runs
-unchanged on either. Spark reads the tables from Parquet (PITFALLS.md: loading nullable integers from an
-in-memory frame silently nulls them without Arrow).
+Each is an Ibis backend holding the canonical tables under their own names, so every metric, driver analysis
+and score runs unchanged on any of them. Which one a workspace uses is a setting, read in one place,
+:func:`configured_engine`, from (first found wins):
+
+1. the CLI's global ``cxlens --engine NAME`` (:func:`~cxlens.config.set_engine_override`);
+2. the environment (or ``.env``): ``CXLENS_ENGINE``;
+3. the workspace setting ``analytics.engine`` in ``workspace.json``;
+4. the records' own database: ``duckdb`` for a DuckDB workspace, ``postgres`` for a PostgreSQL one.
+
+Spark reads a *snapshot* of the tables: Parquet files for a classic session (PITFALLS.md: loading nullable
+integers from an in-memory frame silently nulls them without Arrow), Arrow batches sent over gRPC for a
+Spark Connect session (the server may not see this machine's files). One snapshot per workspace is kept per
+process and taken again as soon as the records' version (:func:`record_version`) moves, so a long-lived web
+process on Spark answers from data at most one request old.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+import threading
 import uuid
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +36,42 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from cxlens.config import ANALYTICS_ENGINES, check_engine, engine_override, load_settings, set_engine_override
+from cxlens.exceptions import ConfigurationError
 from cxlens.metrics.calendar import BusinessCalendar
 from cxlens.model import tables as t
 from cxlens.store import Workspace
 
-__all__ = ["ENGINES", "Analytics", "spark_session"]
+__all__ = [
+    "ENGINES",
+    "Analytics",
+    "configured_engine",
+    "configured_session",
+    "record_version",
+    "set_engine_override",
+    "spark_session",
+]
 
-ENGINES = ("duckdb", "pyspark", "postgres")
+ENGINES = ANALYTICS_ENGINES
+
+
+def configured_engine(ws: Workspace) -> str:
+    """The analytics engine of ``ws``: ``--engine``, else ``CXLENS_ENGINE``, else the workspace setting
+    ``analytics.engine``, else the engine of the records' own database (see the module docstring).
+
+    Raises :class:`~cxlens.exceptions.ConfigurationError` naming the setting and the allowed values when
+    the name is not one of :data:`ENGINES`."""
+    name = engine_override() or load_settings().engine
+    if name:
+        return name
+    setting = ws.settings.get("analytics") or {}
+    where = f"workspace setting analytics.engine ({ws.path / 'workspace.json'})"
+    if not isinstance(setting, dict) or set(setting) - {"engine"}:
+        raise ConfigurationError(f'{where}: "analytics" must be a mapping {{"engine": NAME}}, not {setting!r}')
+    value = setting.get("engine")
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(f"{where} must be one of {', '.join(ENGINES)}, not {value!r}")
+    return check_engine(value, where) or ("postgres" if ws.dialect == "postgresql" else "duckdb")
 
 
 class Analytics:
@@ -33,7 +79,12 @@ class Analytics:
     ``business_hours`` setting) that ``business_hours=True`` in a time metric means."""
 
     def __init__(
-        self, backend: Any, engine: str, calendar: BusinessCalendar | None = None, identity: Any = None
+        self,
+        backend: Any,
+        engine: str,
+        calendar: BusinessCalendar | None = None,
+        identity: Any = None,
+        version: Any = "snapshot",
     ) -> None:
         self.backend = backend
         self.engine = engine
@@ -41,31 +92,44 @@ class Analytics:
         #: what the result caches key on: the workspace's database (same database, same cache) or, for a
         #: bare backend, this object alone (``id()`` of a backend is reused once it is freed, so never that)
         self.identity = identity if identity is not None else ("instance", uuid.uuid4().hex)
+        #: the records' version a Spark snapshot was taken at (``"snapshot"`` for a bare Spark backend)
+        self._version = version
 
     @classmethod
-    def for_workspace(cls, ws: Workspace, engine: str = "duckdb", session: Any = None) -> Analytics:
-        if engine not in ENGINES:
+    def for_workspace(cls, ws: Workspace, engine: str | None = None, session: Any = None) -> Analytics:
+        """The workspace's tables on ``engine`` (default: :func:`configured_engine`). ``session`` is the Spark
+        session of the ``pyspark`` engine (default: :func:`configured_session`)."""
+        if engine is None:
+            engine = configured_engine(ws)
+        elif engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
         calendar = BusinessCalendar.from_settings(ws.settings.get("business_hours"))
         if engine == "duckdb":
             if ws.dialect != "duckdb":
-                raise ValueError("the duckdb engine reads DuckDB workspaces; use engine='pyspark' for PostgreSQL")
+                raise ConfigurationError(
+                    "the duckdb engine reads DuckDB workspaces; for records in PostgreSQL set CXLENS_ENGINE "
+                    "(or the workspace setting analytics.engine) to postgres or pyspark"
+                )
             raw = ws.engine.raw_connection().driver_connection
             cursor = raw._ConnectionWrapper__c.cursor()  # type: ignore[union-attr]
             return cls(ibis.duckdb.from_connection(cursor), engine, calendar, _identity(ws))
         if engine == "postgres":
             if ws.dialect != "postgresql":
-                raise ValueError("the postgres engine reads PostgreSQL workspaces (CXLENS_DATABASE_URL=postgresql://…)")
+                raise ConfigurationError(
+                    "the postgres engine reads PostgreSQL workspaces (CXLENS_DATABASE_URL=postgresql://…); "
+                    "set CXLENS_ENGINE (or the workspace setting analytics.engine) to duckdb or pyspark"
+                )
             return cls(postgres_backend(ws.url), engine, calendar, _identity(ws))
-        return cls(_spark_backend(ws, session or spark_session()), engine, calendar)
+        snap = _snapshot(ws, session if session is not None else configured_session())
+        return cls(snap.backend, engine, calendar, ("pyspark", *_identity(ws), snap.token), snap.version)
 
     def data_version(self) -> Any:
         """Changes whenever the data can have changed: every import adds an import run, and every response
         or feedback record stored outside an import (web forms, staff entry: ``cxlens.surveys``) adds a row
         to ``responses`` or ``feedback``, whose counts DuckDB answers from table statistics. A Spark copy is
-        a snapshot, so its version never changes."""
+        a snapshot: its version is :func:`record_version` at the moment it was taken."""
         if self.engine == "pyspark":
-            return "snapshot"
+            return self._version
         if self.engine == "postgres":
             with self.backend.raw_sql(
                 "SELECT coalesce(max(id), 0), count(*), (SELECT count(*) FROM surveys), "
@@ -85,6 +149,30 @@ class Analytics:
 
     def execute(self, expr: Any) -> Any:
         return self.backend.execute(expr)
+
+
+def record_version(source: Workspace | sa.Connection) -> tuple[Any, ...]:
+    """The records' version, read through the record store (DuckDB or PostgreSQL alike): the newest import
+    run and the number of runs, surveys, responses and feedback records, and the latest change to a case —
+    the same quantities :meth:`Analytics.data_version` reads on DuckDB and PostgreSQL."""
+    if isinstance(source, Workspace):
+        with source.engine.connect() as conn:
+            return record_version(conn)
+    tables = t.metadata.tables
+
+    def count(name: str) -> Any:
+        return sa.select(sa.func.count()).select_from(tables[name]).scalar_subquery()
+
+    runs = tables["import_runs"]
+    query = sa.select(
+        sa.func.coalesce(sa.func.max(runs.c.id), 0),
+        sa.func.count(),
+        count("surveys"),
+        count("responses"),
+        count("feedback"),
+        sa.select(sa.func.max(tables["cases"].c.updated_at)).scalar_subquery(),
+    ).select_from(runs)
+    return tuple(source.execute(query).one())
 
 
 def postgres_backend(url: str) -> Any:
@@ -119,46 +207,112 @@ def _identity(ws: Workspace) -> tuple[str, ...]:
     return (url, str(st.st_ino) if st else uuid.uuid4().hex)
 
 
-def spark_session(master: str = "local[2]") -> Any:
-    """A local Spark session in UTC, offline-safe (no UI, loopback only)."""
+# -- Spark ----------------------------------------------------------------------------------------------------
+def spark_session(master: str | None = None, remote: str | None = None) -> Any:
+    """A Spark session in UTC, offline-safe (no UI, loopback only): a classic one on ``master`` (default
+    ``CXLENS_SPARK_MASTER``, ``local[*]``), or a Spark Connect client of ``remote`` (``sc://host:port``)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    if remote is not None:
+        # a Spark Connect client can set runtime options only (the server owns the UI and the partitions)
+        return SparkSession.builder.remote(remote).config("spark.sql.session.timeZone", "UTC").getOrCreate()
     return (
-        SparkSession.builder.master(master)
+        SparkSession.builder.master(master or load_settings().spark_master)
         .appName("cxlens")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .getOrCreate()
     )
 
 
-def _spark_backend(ws: Workspace, session: Any) -> Any:
-    """Copy the workspace's tables to Parquet (through DuckDB or pandas) and register them in Spark."""
-    folder = Path(tempfile.mkdtemp(prefix="cxlens-spark-"))
-    backend = ibis.pyspark.connect(session)
-    for name in t.metadata.tables:
-        path = folder / f"{name}.parquet"
-        with ws.engine.connect() as conn:
-            frame = conn.exec_driver_sql(f'SELECT * FROM "{name}"').fetchall()
-            columns = list(t.metadata.tables[name].columns.keys())
-        import pyarrow as pa
+_SESSION: list[Any] = []
 
-        decimals = {
-            c.name
-            for c in t.metadata.tables[name].columns
-            if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)
-        }
-        rows = [
-            {c: (float(v) if c in decimals and v is not None else v) for c, v in zip(columns, row, strict=True)}
-            for row in frame
-        ]
-        table = pa.Table.from_pylist(rows, schema=_arrow_schema(name))
-        pq.write_table(table, path)
-        backend.read_parquet(str(path), table_name=name)
-    return backend
+
+def configured_session() -> Any:
+    """The process's Spark session for the ``pyspark`` engine, from ``CXLENS_SPARK_REMOTE`` (Spark Connect) or
+    else ``CXLENS_SPARK_MASTER``; started on first use and again if it was stopped."""
+    with _LOCK:
+        if not _SESSION or not _alive(_SESSION[0]):
+            settings = load_settings()
+            _SESSION[:] = [spark_session(settings.spark_master, settings.spark_remote)]
+        return _SESSION[0]
+
+
+def _alive(session: Any) -> bool:
+    if _is_connect(session):
+        return not session.is_stopped
+    return getattr(session.sparkContext, "_jsc", None) is not None
+
+
+def _is_connect(session: Any) -> bool:
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    root: Any  # the session it was taken in (a stopped and restarted session needs a new snapshot)
+    backend: Any
+    version: tuple[Any, ...]
+    token: str
+
+
+_LOCK = threading.RLock()
+_SNAPSHOTS: OrderedDict[str, _Snapshot] = OrderedDict()
+_KEEP = 8  # workspaces whose snapshot a process keeps
+
+
+def _snapshot(ws: Workspace, session: Any) -> _Snapshot:
+    """The workspace's snapshot in ``session``, taken again when the records' version has moved since."""
+    key = str(ws.url)
+    with _LOCK:
+        snap = _SNAPSHOTS.get(key)
+        if snap is None or snap.root is not session or snap.version != record_version(ws):
+            backend, version = _spark_backend(ws, session)
+            snap = _Snapshot(session, backend, version, uuid.uuid4().hex)
+            _SNAPSHOTS[key] = snap
+        _SNAPSHOTS.move_to_end(key)
+        while len(_SNAPSHOTS) > _KEEP:
+            _SNAPSHOTS.popitem(last=False)
+        return snap
+
+
+def _spark_backend(ws: Workspace, session: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Copy the workspace's tables, in one read transaction, into a new session of ``session`` (its own
+    temporary views: workspaces never see each other's tables). Returns the Ibis backend and the records'
+    version the copy shows. The Parquet folder is removed once the backend is no longer used."""
+    child = session.newSession()
+    backend = ibis.pyspark.connect(child)
+    connect = _is_connect(session)
+    folder = Path(tempfile.mkdtemp(prefix="cxlens-spark-"))
+    weakref.finalize(backend, shutil.rmtree, str(folder), ignore_errors=True)
+    with ws.engine.connect() as conn:
+        if ws.dialect == "postgresql":  # one consistent view of every table
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        version = record_version(conn)
+        for name in t.metadata.tables:
+            table = _arrow_table(conn, name)
+            if connect:  # the server may be another machine: send the rows, not a path
+                child.createDataFrame(table).createOrReplaceTempView(name)
+            else:
+                path = folder / f"{name}.parquet"
+                pq.write_table(table, path)
+                backend.read_parquet(str(path), table_name=name)
+    return backend, version
+
+
+def _arrow_table(conn: sa.Connection, name: str) -> pa.Table:
+    columns = t.metadata.tables[name].columns
+    decimals = {c.name for c in columns if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
+    keys = [c.name for c in columns]
+    rows = [
+        {c: (float(v) if c in decimals and v is not None else v) for c, v in zip(keys, row, strict=True)}
+        for row in conn.exec_driver_sql(f'SELECT * FROM "{name}"').fetchall()
+    ]
+    return pa.Table.from_pylist(rows, schema=_arrow_schema(name))
 
 
 def _arrow_schema(name: str) -> Any:

@@ -61,6 +61,9 @@ WORKSPACE_SETTINGS: dict[str, Any] = {
     # the working calendar of business-hours metrics: timezone, days, hours, holidays, workdays
     # (cxlens.metrics.calendar.BusinessCalendar.from_settings; empty = Mon–Fri 09:00–18:00 UTC)
     "business_hours": {},
+    # where metrics, driver analysis and scoring run: {"engine": "duckdb" | "postgres" | "pyspark"}; the
+    # environment's CXLENS_ENGINE wins (cxlens.metrics.engines.configured_engine; empty = the records' database)
+    "analytics": {},
 }
 
 

@@ -334,10 +334,13 @@ def _insert(
     if not rows:
         return
     r = t.responses
-    inserted = conn.execute(
-        r.insert().values([row[3] for row in rows]).returning(r.c.id, r.c.survey_id, r.c.idempotency_key)
-    ).all()
-    ids = {(int(x.survey_id), x.idempotency_key): int(x.id) for x in inserted}
+    if conn.dialect.name == "duckdb":
+        inserted = _bulk_insert(conn, r, [row[3] for row in rows], ("id", "survey_id", "idempotency_key"))
+    else:
+        inserted = conn.execute(
+            r.insert().values([row[3] for row in rows]).returning(r.c.id, r.c.survey_id, r.c.idempotency_key)
+        ).all()
+    ids = {(int(survey_id), key): int(id_) for id_, survey_id, key in inserted}
     customers = _customers(conn, {row[3]["customer_id"] for row in rows if row[3]["customer_id"] is not None})
     answers, facts = [], []
     for n, item, submission, response, invite in rows:
@@ -349,9 +352,51 @@ def _insert(
         if invite is not None:
             _claim(conn, int(invite.id), response_id, now)
         outcomes[n] = Stored(response_id, True)
-    if answers:  # one multi-row INSERT each (an executemany is one statement per row on DuckDB)
+    if not answers:
+        return
+    if conn.dialect.name == "duckdb":
+        _bulk_insert(conn, t.answers, answers)
+        _bulk_insert(conn, t.answer_facts, facts)
+    else:  # one multi-row INSERT each
         conn.execute(t.answers.insert().values(answers))
         conn.execute(t.answer_facts.insert().values(facts))
+
+
+#: (table, columns, returning) → the DuckDB statement that inserts rows given as one list per column
+_BULK_SQL: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+
+
+def _bulk_insert(
+    conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], returning: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """DuckDB: insert ``rows`` (dicts with the same keys) with one statement, ``INSERT … SELECT`` over
+    ``unnest`` of one typed list parameter per column, and give the ``returning`` columns of the new rows.
+
+    Its text depends only on the columns, so it is built once, and the values travel as a few lists. A
+    multi-row ``INSERT … VALUES`` built by SQLAlchemy is compiled anew for every batch (a bind parameter per
+    value: ~70 % of a batch's time), and an executemany runs the statement once per row. An ``id`` column
+    with a sequence that ``rows`` do not give takes ``nextval`` of it, as SQLAlchemy's insert would."""
+    columns = tuple(rows[0])
+    key = (table.name, columns, returning)
+    sql = _BULK_SQL.get(key)
+    if sql is None:
+        dialect = conn.dialect
+        lists = ", ".join(
+            f"unnest(?::{table.c[c].type.compile(dialect=dialect)}[]) AS {dialect.identifier_preparer.quote(c)}"
+            for c in columns
+        )
+        names = [dialect.identifier_preparer.quote(c) for c in columns]
+        select = "*"
+        default = table.c.id.default if "id" in table.c and "id" not in columns else None
+        if isinstance(default, sa.Sequence):
+            names.insert(0, "id")
+            select = f"nextval('{default.name}'), *"
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {select} FROM (SELECT {lists})"
+        if returning:
+            sql += " RETURNING " + ", ".join(dialect.identifier_preparer.quote(c) for c in returning)
+        _BULK_SQL[key] = sql
+    result = conn.exec_driver_sql(sql, tuple([row[c] for row in rows] for c in columns))
+    return [tuple(found) for found in result.all()] if returning else []
 
 
 def _customers(conn: sa.Connection, customer_ids: set[int]) -> dict[int, Any]:

@@ -10,6 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "AuditEntry",
     "CustomerOut",
+    "DistributionResult",
+    "DistributionRow",
     "ErrorOut",
     "FeedbackOut",
     "ImportIssue",
@@ -77,6 +79,38 @@ class MetricResult(BaseModel):
     ok: bool = True
     metric: str
     rows: list[dict[str, Any]]
+
+
+class DistributionRow(BaseModel):
+    """One scale point of one slice (the ``by`` columns come as extra keys): its count of the slice's n
+    answers, the share (%) and its 95 % Wilson interval (``cxlens.metrics.distribution``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    question: str
+    period: UtcDateTime | None = Field(None, description="the period's start (with every=), else null")
+    score: int | float
+    band: str | None = Field(description="NPS group: detractor (0–6), passive (7–8), promoter (9–10); else null")
+    count: int
+    n: int = Field(description="answers in the slice")
+    share: float | None = Field(description="100 × count / n (%); null when n = 0")
+    ci_low: float | None
+    ci_high: float | None
+    off_scale: int = Field(description="answers of the slice between scale points (counted in n only)")
+
+
+class DistributionResult(BaseModel):
+    """A question's score distribution: every scale point of every slice and period."""
+
+    ok: bool = True
+    question: str
+    type: str
+    scale_min: float
+    scale_max: float
+    surveys: list[str] = Field(description="the surveys whose question of this code is counted")
+    by: list[str]
+    every: str | None
+    rows: list[DistributionRow]
 
 
 class CustomerOut(BaseModel):

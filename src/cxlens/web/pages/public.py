@@ -120,23 +120,42 @@ def forget_links(request: Request) -> None:
 
 async def _version(request: Request, kind: str, key: str | int) -> Version:
     """The version at link ``key`` (``kind="slug"``) or with id ``key`` (``"id"``), remembered ``LINK_TTL``
-    seconds — outcomes that are errors too (an unknown link, a closed form) — so a busy form is read once."""
-    links: dict[tuple[str, str | int], tuple[float, Version | SurveyError]] = get_state(request).extras.setdefault(
-        "survey_links", {}
-    )
-    now = time.monotonic()
-    hit = links.get((kind, key))
-    if hit is None or hit[0] < now:
+    seconds — outcomes that are errors too (an unknown link, a closed form) — so a busy form is read once.
+
+    Requests that miss while it is being read wait for that one read instead of each reading it again
+    (under load, every respondent of a form misses at the same moment when its entry expires)."""
+    links: dict[tuple[str, str | int], tuple[float, Version | SurveyError | asyncio.Future[Any]]]
+    links = get_state(request).extras.setdefault("survey_links", {})
+    slot = (kind, key)
+    while True:
+        hit = links.get(slot)
+        if hit is not None and hit[0] >= time.monotonic():
+            found = hit[1]
+            if isinstance(found, asyncio.Future):  # being read: share that read (a waiter's cancellation spares it)
+                found = await asyncio.shield(found)
+                if found is None:  # that read failed: try again
+                    continue
+            break
+        reading: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        links[slot] = (math.inf, reading)
         try:
-            found: Version | SurveyError = await _read(request, resolve_link if kind == "slug" else load_version, key)
+            found = await _read(request, resolve_link if kind == "slug" else load_version, key)
         except (SurveyNotFoundError, SurveyClosedError) as e:
             found = e
+        except BaseException:  # the database failed, or this request was cancelled: the waiters read again
+            if links.get(slot, (0.0, None))[1] is reading:
+                del links[slot]
+            reading.set_result(None)
+            raise
         if len(links) > 10_000:
             links.clear()
-        hit = links[(kind, key)] = (now + LINK_TTL, found)
-    if isinstance(hit[1], SurveyError):
-        raise hit[1]
-    return hit[1]
+        links[slot] = (time.monotonic() + LINK_TTL, found)
+        reading.set_result(found)
+        break
+    if isinstance(found, SurveyError):
+        raise found
+    version: Version = found
+    return version
 
 
 @router.get("/s/{slug}", response_class=HTMLResponse, dependencies=[public()])

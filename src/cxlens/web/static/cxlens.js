@@ -2,7 +2,9 @@
  * No inline scripts anywhere (the Content-Security-Policy forbids them); data travels as JSON islands.
  * Spec kinds:
  *   line  {x: [...], series: [{name, data, low?, high?}], unit}   lines with a shaded 95 % interval
- *   bar   {categories: [...], series: [{name, data, low?, high?}], unit, horizontal?}   bars with error bars
+ *   bar   {categories: [...], series: [{name, data, low?, high?, colors?}], unit, horizontal?}   bars with error bars
+ *         (colors: one colour per bar, e.g. NPS detractors / passives / promoters)
+ * Any spec may carry a title (shown above the chart, e.g. "nps: n = 120").
  *   stack {x: [...], series: [{name, data}], unit}   stacked bars (e.g. promoters / passives / detractors)
  */
 (function () {
@@ -77,7 +79,10 @@
       base.yAxis = horizontal ? cat : val;
       base.series = [];
       spec.series.forEach(function (s) {
-        base.series.push({ name: s.name, type: "bar", data: s.data, barMaxWidth: 36 });
+        var data = s.colors
+          ? s.data.map(function (v, k) { return { value: v, itemStyle: s.colors[k] ? { color: s.colors[k] } : {} }; })
+          : s.data;
+        base.series.push({ name: s.name, type: "bar", data: data, barMaxWidth: 36 });
         if (s.low && s.high) { base.series.push(errorBars(spec, s, horizontal)); }
       });
       base.legend.data = spec.series.map(function (s) { return s.name; });
@@ -87,6 +92,11 @@
       base.series = spec.series.map(function (s) {
         return { name: s.name, type: "bar", stack: "all", data: s.data, barMaxWidth: 48 };
       });
+    }
+    if (spec.title) {
+      base.title = { text: spec.title, left: "center", top: 0, textStyle: { fontSize: 13 } };
+      base.legend.top = 22;
+      base.grid.top = 56;
     }
     return base;
   }
