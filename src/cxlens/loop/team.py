@@ -85,7 +85,8 @@ def _ids(ws: Workspace | Analytics) -> dict[str, str]:
 
 def _ols_hc1(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """OLS coefficients, their HC1 covariance (White 1980 with the n/(n − k) correction; MacKinnon & White
-    1985) and the residual degrees of freedom, from the k × k normal equations (indicator-coded designs, so k stays small)."""
+    1985) and the residual degrees of freedom, from the k × k normal equations (indicator-coded designs, so k
+    stays small)."""
     xtx = X.T @ X
     inv = np.linalg.pinv(xtx)
     beta = inv @ (X.T @ y)
