@@ -189,7 +189,7 @@ def metric_distribution(
     """How many answered each point of a question's scale: count, share and its 95 % Wilson interval."""
     from cxlens.cli_common import _fail, _lang
     from cxlens.i18n import label
-    from cxlens.metrics.distribution import distribution, question_scale
+    from cxlens.metrics.distributions import distribution, question_scale
 
     keys = [*(by or []), *(["period"] if every else [])]
     try:

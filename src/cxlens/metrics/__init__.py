@@ -9,7 +9,7 @@ True
 from __future__ import annotations
 
 from cxlens.metrics import cases, loyalty, satisfaction, service, value  # noqa: F401  (register the metrics)
-from cxlens.metrics.distribution import distribution
+from cxlens.metrics.distributions import distribution
 from cxlens.metrics.engines import Analytics
 from cxlens.metrics.registry import METRICS, Metric, get_metric, list_metrics
 from cxlens.metrics.slicing import PERIODS, compute

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from cxlens.exceptions import UndefinedMetricWarning
 from cxlens.export import frame_to_csv
 from cxlens.metrics import get_metric
-from cxlens.metrics.distribution import distribution, question_scale, scored_questions
+from cxlens.metrics.distributions import distribution, question_scale, scored_questions
 from cxlens.metrics.sources import DIMENSIONS
 from cxlens.store import Workspace
 from cxlens.web import audit

@@ -86,6 +86,8 @@
         if (s.low && s.high) { base.series.push(errorBars(spec, s, horizontal)); }
       });
       base.legend.data = spec.series.map(function (s) { return s.name; });
+      /* bars coloured one by one have no single legend colour: the page explains the colours instead */
+      base.legend.show = !spec.series.some(function (s) { return !!s.colors; });
     } else if (spec.kind === "stack") {
       base.xAxis = { type: "category", data: spec.x };
       base.yAxis = { type: "value", name: spec.unit || "", max: spec.max || null };
