@@ -61,7 +61,9 @@ def train_shipped() -> Path:
         "prune": PRUNE,
     }
     started = time.perf_counter()
-    model = train(pos + neg, [1] * len(pos) + [0] * len(neg), combine="mean", c=C, min_df=MIN_DF, info=info)
+    model = train(
+        pos + neg, [1] * len(pos) + [0] * len(neg), combine="mean", c=C, min_df=MIN_DF, learners="lr", info=info
+    )
     path = model.save(DATA / SHIPPED_MODEL, prune=PRUNE)
     kept = sum(abs(w) >= PRUNE for w in model.weights.values())
     print(
