@@ -25,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from cxlens import exceptions as exc
-from cxlens.config import load_settings
+from cxlens.config import check_engine, load_settings
 from cxlens.model import alembic_duckdb  # noqa: F401  (registers the duckdb dialect with Alembic)
 from cxlens.model import tables as t
 
@@ -231,6 +231,10 @@ class Workspace:
             raise exc.ConfigurationError(
                 f"workspace setting {key!r} must be a {type(WORKSPACE_SETTINGS[key]).__name__}"
             )
+        if key == "analytics":  # {"engine": NAME}, NAME one of cxlens.config.ANALYTICS_ENGINES
+            if set(value) - {"engine"}:
+                raise exc.ConfigurationError(f'workspace setting "analytics" takes only "engine", not {value!r}')
+            check_engine(value.get("engine"), "workspace setting analytics.engine")
         manifest = self.path / MANIFEST
         meta = _Manifest.load(manifest)
         _Manifest(meta.name, meta.database_url, {**meta.settings, key: value}).dump(manifest)
