@@ -183,7 +183,7 @@ customer_attributes = sa.Table(
     _fk("customer_id", "customers", nullable=False),
     _fk("key_id", "customer_attribute_keys", nullable=False),
     sa.Column("value_text", sa.Text),
-    sa.Column("value_number", sa.Float),
+    sa.Column("value_number", sa.Double),
     sa.Column("value_date", sa.DateTime),
     sa.PrimaryKeyConstraint("customer_id", "key_id"),
 )
@@ -215,7 +215,7 @@ dimensions = sa.Table(
     _id("dimensions"),
     _fk("survey_id", "surveys", nullable=False),
     sa.Column("code", sa.Text, nullable=False),
-    sa.Column("weight", sa.Float),
+    sa.Column("weight", sa.Float),  # 4-byte on DuckDB (other tables depend on dimensions), see migration 0008
     sa.Column("position", sa.Integer, nullable=False),
     sa.UniqueConstraint("survey_id", "code"),
 )
@@ -229,9 +229,9 @@ questions = sa.Table(
     sa.Column("type", sa.Text, nullable=False),
     _fk("parent_id", "questions"),
     _fk("dimension_id", "dimensions"),
-    sa.Column("scale_min", sa.Float),
+    sa.Column("scale_min", sa.Float),  # 4-byte on DuckDB (CHECK scale), see migration 0008
     sa.Column("scale_max", sa.Float),
-    sa.Column("weight", sa.Float),
+    sa.Column("weight", sa.Float),  # 4-byte on DuckDB, see migration 0008
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("required", sa.Boolean, nullable=False),
     sa.UniqueConstraint("survey_id", "code"),
@@ -246,7 +246,7 @@ choices = sa.Table(
     _fk("question_id", "questions", nullable=False),
     sa.Column("code", sa.Text, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("score", sa.Float),
+    sa.Column("score", sa.Double),
     sa.UniqueConstraint("question_id", "code"),
 )
 
@@ -292,7 +292,7 @@ answers = sa.Table(
     _ref("response_id", nullable=False),
     _ref("question_id", nullable=False),
     _ref("choice_id"),
-    sa.Column("value_number", sa.Float),
+    sa.Column("value_number", sa.Float),  # 4-byte on DuckDB (CHECK has_value), see migration 0008
     sa.Column("value_text", sa.Text),
     sa.CheckConstraint("value_number IS NOT NULL OR value_text IS NOT NULL OR choice_id IS NOT NULL", name="has_value"),
     *_pg_only(
@@ -314,9 +314,9 @@ answer_facts = sa.Table(
     _ref("question_id", nullable=False),
     _ref("survey_id", nullable=False),
     sa.Column("question_type", sa.Text, nullable=False),
-    sa.Column("scale_min", sa.Float),
-    sa.Column("scale_max", sa.Float),
-    sa.Column("value_number", sa.Float),
+    sa.Column("scale_min", sa.Double),
+    sa.Column("scale_max", sa.Double),
+    sa.Column("value_number", sa.Double),
     _ref("choice_id"),
     sa.Column("submitted_at", sa.DateTime, nullable=False),
     # stored period keys: grouping by a stored month is 2x faster than truncating 10 M timestamps
@@ -345,7 +345,7 @@ feedback = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("language", sa.Text),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("rating", sa.Float),
+    sa.Column("rating", sa.Double),
     sa.Column("product", sa.Text),
     _run(),
     # the staff user who recorded a complaint, suggestion or call by hand (cxlens.surveys.entry)
@@ -384,7 +384,7 @@ tickets = sa.Table(
     sa.Column("first_response_at", sa.DateTime),
     sa.Column("resolved_at", sa.DateTime),
     sa.Column("status", sa.Text),
-    sa.Column("csat", sa.Float),
+    sa.Column("csat", sa.Double),
     _run(),
     sa.Column("reopen_count", sa.Integer),
     sa.Column("agent_replies", sa.Integer),
@@ -468,7 +468,7 @@ text_results = sa.Table(
     sa.Column("field_id", sa.BigInteger, nullable=False),
     sa.Column("occurred_at", sa.DateTime),
     sa.Column("language", sa.Text, nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("score", sa.Double, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("keywords", sa.Text, nullable=False),
     sa.Column("text_hash", sa.Text, nullable=False),
@@ -486,7 +486,7 @@ text_sentences = sa.Table(
     sa.Column("field_id", sa.BigInteger, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("score", sa.Double, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     *_pg_only("text_sentences", {}, index=("source_id",)),
 )
@@ -501,7 +501,7 @@ text_aspects = sa.Table(
     sa.Column("aspect", sa.Text, nullable=False),
     sa.Column("term", sa.Text, nullable=False),
     sa.Column("clause", sa.Text, nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("score", sa.Double, nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     *_pg_only("text_aspects", {}, index=("source_id",)),
 )
@@ -529,7 +529,7 @@ text_themes = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("terms", sa.Text, nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("mean_score", sa.Float),
+    sa.Column("mean_score", sa.Double),
     sa.Column("quotes_json", sa.Text, nullable=False),
 )
 
