@@ -166,28 +166,40 @@ async def respondents(
     seconds: float,
     fields: Callable[[random.Random], dict[str, str]],
     *,
+    rate: float | None = None,
     csrf: bool = True,
     double: float = 0.1,
     with_get: bool = False,
 ) -> Load:
     """``clients`` respondents POST ``fields(rng)`` (which carries a fresh ``_token``) to ``path`` for
     ``seconds``; ``double`` of the submissions are posted twice. With ``csrf`` each first GETs the form
-    for its CSRF cookie and field; with ``with_get`` each submission's form (and token) comes from a GET."""
+    for its CSRF cookie and field; with ``with_get`` each submission's form (and token) comes from a GET.
+
+    Without ``rate`` each respondent submits again as soon as it has its answer (a closed loop: the
+    server's capacity). With ``rate`` the respondents together submit ``rate`` times a second on a fixed
+    schedule (each every ``clients / rate`` s, staggered), and a submission's latency is counted from the
+    moment it was due, so time spent queued behind a slow answer counts too (no coordinated omission)."""
     host = f"127.0.0.1:{port}"
     load = Load()
+    interval = clients / rate if rate else 0.0
 
     async def respondent(seed: int) -> None:
         rng = random.Random(seed)
         conn = Connection("127.0.0.1", port)
         cookies, extra = "", {}
-        page = b""
         if csrf or with_get:
             answer = await conn.send(get_request(host, path))
             match = CSRF.search(answer.body)
             if answer.status != 200 or match is None:
                 raise HttpError(f"GET {path}: {answer.status}")
             cookies, extra = cookies_of(answer), {"csrf_token": match.group(1).decode()}
-        while time.perf_counter() < stop:
+        due = started + interval * seed / clients
+        while (now := time.perf_counter()) < stop:
+            if rate:
+                if due > now:
+                    await asyncio.sleep(due - now)
+                if due >= stop:
+                    break
             data = fields(rng)
             if with_get:
                 t0 = time.perf_counter()
@@ -197,15 +209,15 @@ async def respondents(
                     load.failed.append(f"GET: {e}")
                     continue
                 load.get_ms.append((time.perf_counter() - t0) * 1000)
-                page = answer.body
-                token = TOKEN.search(page)
+                token = TOKEN.search(answer.body)
                 if answer.status != 200 or token is None:
                     load.failed.append(f"GET {answer.status}")
                     continue
                 data["_token"] = token.group(1).decode()
             request = post_request(host, path, {**data, **extra}, cookies)
+            acknowledged = False
             for n in range(2 if rng.random() < double else 1):
-                t0 = time.perf_counter()
+                t0 = due if rate and n == 0 and not with_get else time.perf_counter()
                 try:
                     answer = await conn.send(request)
                 except HttpError as e:
@@ -214,8 +226,10 @@ async def respondents(
                 load.post_ms.append((time.perf_counter() - t0) * 1000)
                 if answer.status != 303:
                     load.failed.append(f"POST {answer.status}")
-                elif n == 0:
+                elif not acknowledged:
+                    acknowledged = True
                     load.acked.append(data["_token"])
+            due += interval
         await conn.close()
 
     started = time.perf_counter()
@@ -351,15 +365,31 @@ def _baseline(folder: Path, n: int) -> tuple[float, float, float]:
     return statistics.median(rates), statistics.median(p50s), statistics.median(p99s)
 
 
+def _summary(name: str, load: Load) -> str:
+    gets = (
+        f" get_p50_ms={statistics.median(load.get_ms):.1f} get_p99_ms={percentile(load.get_ms, 99):.1f}"
+        if load.get_ms
+        else ""
+    )
+    return (
+        f"{name}: acknowledged={len(load.acked)} submissions_per_s={len(load.acked) / load.seconds:.1f} "
+        f"posts={len(load.post_ms)} requests_per_s={(len(load.post_ms) + len(load.get_ms)) / load.seconds:.1f} "
+        f"post_p50_ms={statistics.median(load.post_ms):.2f} post_p99_ms={percentile(load.post_ms, 99):.2f}"
+        f"{gets} errors={len(load.failed)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 clients for 5 s")
+    parser.add_argument("--quick", action="store_true", help="10 clients, 5 s per phase")
     parser.add_argument("--clients", type=int, default=None)
-    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="length of each phase")
+    parser.add_argument("--rate", type=float, default=500.0, help="submissions/s offered in the latency phase")
     parser.add_argument("--with-get", action="store_true", help="GET the form (a server-issued token) per submission")
     args = parser.parse_args()
     clients = args.clients or (10 if args.quick else 50)
     seconds = args.seconds or (5.0 if args.quick else 60.0)
+    rate = min(args.rate, 100.0) if args.quick else args.rate
     from cxlens.surveys import issue_token
 
     tmp = Path(tempfile.mkdtemp(prefix="cxlens-web-load-"))
@@ -373,38 +403,34 @@ def main() -> None:
 
         port = free_port()
         server = start_server(serve_command(ws_path, port), port)
+        path, get = f"/s/{slug}", args.with_get
         try:
-            path = f"/s/{slug}"
-            warm = run(lambda: respondents(port, path, 4, 1.0, fields, with_get=args.with_get))  # (verified too)
-            load = run(lambda: respondents(port, path, clients, seconds, fields, with_get=args.with_get))
+            warm = run(lambda: respondents(port, path, 4, 1.0, fields, with_get=get))  # (verified too)
+            capacity = run(lambda: respondents(port, path, clients, seconds, fields, with_get=get))
+            paced = run(lambda: respondents(port, path, clients, seconds, fields, rate=rate, with_get=get))
         finally:
             stop_server(server)
-        stored, lost, duplicated = verify(ws_path, warm.acked + load.acked)
-        n = len(load.acked)
-        rate = n / load.seconds
-        p50, p99 = statistics.median(load.post_ms), percentile(load.post_ms, 99)
+        acked = warm.acked + capacity.acked + paced.acked
+        stored, lost, duplicated = verify(ws_path, acked)
+        failed = capacity.failed + paced.failed
+        print(f"clients={clients} seconds={seconds:g} per phase, with_get={get}")
+        print(_summary("capacity (closed loop)", capacity))
+        print(_summary(f"latency (paced at {rate:g}/s)", paced))
+        print(f"database: acknowledged={len(acked)} stored={stored} lost={lost} duplicated={duplicated}")
+        if failed:
+            print(f"first errors: {failed[:5]}")
         base_rate, base_p50, base_p99 = _baseline(tmp, 300 if args.quick else 1000)
-        gets = (
-            f"get_p50_ms={statistics.median(load.get_ms):.1f} get_p99_ms={percentile(load.get_ms, 99):.1f} "
-            if load.get_ms
-            else ""
-        )
+        n = len(capacity.acked)
+        cap = n / capacity.seconds
+        p50, p99, m = statistics.median(paced.post_ms), percentile(paced.post_ms, 99), len(paced.acked)
         print(
-            f"clients={clients} seconds={load.seconds:.1f} with_get={args.with_get} acknowledged={n} "
-            f"posts={len(load.post_ms)} requests_per_s={(len(load.post_ms) + len(load.get_ms)) / load.seconds:.1f} "
-            f"post_p50_ms={p50:.2f} post_p99_ms={p99:.2f} {gets}"
-            f"errors={len(load.failed)} stored={stored} lost={lost} duplicated={duplicated}"
+            f"BENCH web_submissions cxlens={cap:.1f} baseline={base_rate:.1f} unit=submissions/s "
+            f"ratio={cap / base_rate:.3f} n={n}"
         )
-        if load.failed:
-            print(f"first errors: {load.failed[:5]}")
-        print(
-            f"BENCH web_submissions cxlens={rate:.1f} baseline={base_rate:.1f} unit=submissions/s "
-            f"ratio={rate / base_rate:.3f} n={n}"
-        )
-        print(f"BENCH web_submit_p50 cxlens={p50:.2f} baseline={base_p50:.2f} unit=ms ratio={p50 / base_p50:.2f} n={n}")
-        print(f"BENCH web_submit_p99 cxlens={p99:.2f} baseline={base_p99:.2f} unit=ms ratio={p99 / base_p99:.2f} n={n}")
-        if lost or duplicated or load.failed:
-            raise SystemExit(f"FAILED: {lost} lost, {duplicated} duplicated, {len(load.failed)} errors")
+        print(f"BENCH web_submit_p50 cxlens={p50:.2f} baseline={base_p50:.2f} unit=ms ratio={p50 / base_p50:.2f} n={m}")
+        print(f"BENCH web_submit_p99 cxlens={p99:.2f} baseline={base_p99:.2f} unit=ms ratio={p99 / base_p99:.2f} n={m}")
+        if lost or duplicated or failed:
+            raise SystemExit(f"FAILED: {lost} lost, {duplicated} duplicated, {len(failed)} errors")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

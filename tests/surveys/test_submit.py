@@ -207,3 +207,66 @@ def test_facts_of_submissions_equal_a_rebuild(ws: Workspace, version: Version) -
     with ws.begin() as conn:
         rebuild_answer_facts(Target(conn))
     assert written == facts() and len(written) == 8
+
+
+def test_a_large_batch_stores_every_answer_under_its_own_response(ws: Workspace, version: Version) -> None:
+    """One batch of many submissions (the group commit's largest): ids from the sequence, each answer and
+    fact row under the response it belongs to, customers and languages kept, later single writes go on."""
+    items = [
+        Pending(
+            version,
+            {"nps": str(i % 11), **({"why_low": f"n{i}"} if i % 11 <= 6 else {})},
+            f"web:big{i}",
+            language="zh" if i % 2 else "en",
+            customer=f"C-{i % 7}" if i % 3 == 0 else None,
+        )
+        for i in range(300)
+    ]
+    out = submit_many(ws, items)
+    assert all(isinstance(o, Stored) and o.created for o in out)
+    ids = [o.response_id for o in out if isinstance(o, Stored)]
+    assert len(set(ids)) == 300
+    r, a, q, cu = t.responses, t.answers, t.questions, t.customers
+    with ws.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(r.c.id, r.c.idempotency_key, r.c.language, cu.c.external_id, a.c.value_number, a.c.value_text)
+            .join(a, a.c.response_id == r.c.id)
+            .join(q, q.c.id == a.c.question_id)
+            .outerjoin(cu, cu.c.id == r.c.customer_id)
+            .where(q.c.code.in_(["nps", "why_low"]))
+        ).all()
+        facts = conn.execute(
+            sa.select(t.answer_facts.c.response_id, t.answer_facts.c.value_number, t.answer_facts.c.language)
+            .join(q, q.c.id == t.answer_facts.c.question_id)
+            .where(q.c.code == "nps")
+        ).all()
+    by_key = {row.idempotency_key: row.id for row in rows}
+    assert [by_key[f"web:big{i}"] for i in range(300)] == ids
+    for row in rows:
+        i = int(row.idempotency_key.removeprefix("web:big"))
+        assert row.language == ("zh" if i % 2 else "en")
+        assert row.external_id == (f"C-{i % 7}" if i % 3 == 0 else None)
+        if row.value_text is not None:
+            assert row.value_text == f"n{i}"
+        else:
+            assert row.value_number == i % 11
+    assert len(facts) == 300
+    assert {(f.response_id, f.value_number, f.language) for f in facts} == {
+        (ids[i], i % 11, "zh" if i % 2 else "en") for i in range(300)
+    }
+    later = submit(ws, version, {"nps": "10"}, key="web:after")
+    assert later.created and later.response_id not in set(ids)
+
+
+def test_the_same_key_in_two_surveys_is_two_responses(ws: Workspace, version: Version) -> None:
+    from survey_definition import DEFINITION
+
+    from cxlens.surveys import create_form, publish, resolve_link
+
+    create_form(ws, {**DEFINITION, "code": "other"}, by="alice")
+    other = resolve_link(ws, publish(ws, "other", by="alice").slug)
+    first = submit_many(ws, [Pending(version, {"nps": "9"}, "api:1"), Pending(other, {"nps": "8"}, "api:1")])
+    assert all(isinstance(o, Stored) and o.created for o in first)
+    again = submit_many(ws, [Pending(other, {"nps": "8"}, "api:1"), Pending(version, {"nps": "9"}, "api:1")])
+    assert again == [Stored(first[1].response_id, False), Stored(first[0].response_id, False)]  # type: ignore[union-attr]
+    assert _count(ws, t.responses) == 2

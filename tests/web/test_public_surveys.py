@@ -248,3 +248,56 @@ def test_concurrent_submissions_share_commits_and_none_is_stored_twice(
     assert _responses(web) == 20
     assert sum(batches) == 40 and max(batches) > 1  # some submissions shared a transaction
     web.app.state.cx.extras.pop("survey_limiter", None)
+
+
+def test_a_form_read_by_many_at_once_is_read_once(site: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Respondents who miss the remembered version together share one read (and its outcome, errors too)."""
+    import asyncio
+
+    import httpx2 as httpx
+
+    from cxlens.web.pages import public
+
+    web, slug = site
+    reads: list[str] = []
+    real = public.resolve_link
+
+    def counting(ws: Any, key: str) -> Any:
+        reads.append(key)
+        return real(ws, key)
+
+    monkeypatch.setattr(public, "resolve_link", counting)
+
+    async def crowd(url: str) -> list[int]:
+        _forget(web)
+        transport = httpx.ASGITransport(app=web.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            pages = await asyncio.gather(*(client.get(url) for _ in range(12)))
+        return [p.status_code for p in pages]
+
+    assert asyncio.run(crowd(f"/s/{slug}")) == [200] * 12
+    assert reads == [slug]
+    assert asyncio.run(crowd("/s/no-such-link")) == [404] * 12
+    assert reads == [slug, "no-such-link"]
+
+
+def test_a_failed_form_read_is_not_remembered(site: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxlens.web.pages import public
+
+    web, slug = site
+    _forget(web)
+    real = public.resolve_link
+    calls: list[str] = []
+
+    def failing_once(ws: Any, key: str) -> Any:
+        calls.append(key)
+        if len(calls) == 1:
+            raise OSError("the disk went away")
+        return real(ws, key)
+
+    monkeypatch.setattr(public, "resolve_link", failing_once)
+    from fastapi.testclient import TestClient
+
+    client = TestClient(web.app, follow_redirects=False, raise_server_exceptions=False)
+    assert client.get(f"/s/{slug}").status_code == 500
+    assert client.get(f"/s/{slug}").status_code == 200 and len(calls) == 2

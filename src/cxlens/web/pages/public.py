@@ -127,6 +127,7 @@ async def _version(request: Request, kind: str, key: str | int) -> Version:
     links: dict[tuple[str, str | int], tuple[float, Version | SurveyError | asyncio.Future[Any]]]
     links = get_state(request).extras.setdefault("survey_links", {})
     slot = (kind, key)
+    found: Any = None
     while True:
         hit = links.get(slot)
         if hit is not None and hit[0] >= time.monotonic():
