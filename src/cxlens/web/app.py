@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
@@ -19,6 +19,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxlens import __version__
 from cxlens.store import Workspace
@@ -123,26 +125,50 @@ def create_app(
     _include(app)
     check_routes(app.routes)
     errors.install(app)
-    _middleware(app, csrf, secure_cookies)
+    app.add_middleware(LanguageCsrfHeaders, csrf=csrf, secure=secure_cookies)
     return app
 
 
-def _middleware(app: FastAPI, csrf: CsrfSigner, secure: bool) -> None:
-    @app.middleware("http")
-    async def language_csrf_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+class LanguageCsrfHeaders:
+    """Per request: the language (``?lang=``, cookie, ``Accept-Language``) and the CSRF cookie's token (a
+    fresh one when it is missing) in ``request.state``; on the answer, those cookies and the security headers.
+
+    Plain ASGI: ``@app.middleware("http")`` (BaseHTTPMiddleware) runs every request in extra tasks and
+    memory streams and wraps each ``receive`` in a task group — ~0.4 ms of CPU per request."""
+
+    def __init__(self, app: ASGIApp, csrf: CsrfSigner, secure: bool) -> None:
+        self.app, self.csrf, self.secure = app, csrf, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         asked = request.query_params.get("lang")
-        request.state.lang = negotiate(asked, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-        token = csrf.token_of(request.cookies.get(CSRF_COOKIE))
-        request.state.csrf_cookie_token = token
+        state = request.state
+        state.lang = negotiate(asked, request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+        token = self.csrf.token_of(request.cookies.get(CSRF_COOKIE))
+        state.csrf_cookie_token = token
         fresh = None
         if token is None:
-            token, fresh = csrf.new()
-        request.state.csrf_token = token
-        response = await call_next(request)
+            token, fresh = self.csrf.new()
+        state.csrf_token = token
+        cookies = Response()
         if fresh is not None:
-            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=secure, path="/")
+            cookies.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="lax", secure=self.secure, path="/")
         if asked in LANGS:
-            response.set_cookie(LANG_COOKIE, str(asked), max_age=365 * 86400, samesite="lax", secure=secure, path="/")
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+            cookies.set_cookie(
+                LANG_COOKIE, str(asked), max_age=365 * 86400, samesite="lax", secure=self.secure, path="/"
+            )
+        set_cookies = [v.decode("latin-1") for k, v in cookies.raw_headers if k == b"set-cookie"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for value in set_cookies:
+                    headers.append("set-cookie", value)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
