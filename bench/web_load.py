@@ -22,6 +22,8 @@ client's view.
 Baseline: the same submissions stored by calling the library (``cxlens.surveys.submit``) in one process
 without HTTP, one transaction each — what the web layer costs on top of validation and the durable write.
 
+Floor: the library's submit() of the same answers in one process, no HTTP, one transaction each.
+
     python bench/web_load.py            # 50 clients for 60 s (the issue's size)
     python bench/web_load.py --quick    # 10 clients for 5 s
 """
