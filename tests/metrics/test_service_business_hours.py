@@ -182,4 +182,4 @@ def test_grid_interval_is_exact_on_the_grid_and_bracketed_off_it(tmp_path: Path)
 
 
 def test_grid_levels_are_documented() -> None:
-    assert GRID == (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.9, 1.0)
+    assert GRID == (0.0, 0.45, 0.5, 0.55, 0.9, 1.0)
