@@ -84,6 +84,9 @@ def test_the_table_under_a_histogram_lists_every_point(web: Any) -> None:
 def test_picked_questions_and_filters(web: Any) -> None:
     client = web.signed_in("agent")
     html = client.get("/distributions?question=q1&question=nps&segment=A").text
+    form = re.search(r'<form method="get" class="filters">.*?</form>', html, re.S)
+    assert form is not None and 'name="survey"' in form.group(0)
+    assert '<option value="q1" selected>' in form.group(0) and '<option value="nps" selected>' in form.group(0)
     hists = [v for k, v in _islands(html).items() if k.startswith("hist-")]
     assert [h["title"] for h in hists] == ["q1: n = 2", "nps: n = 3"]
     frame = _dist(web.ws, "nps", filters={"segment": "A"})
