@@ -127,8 +127,13 @@ def _prepare(column: str | None) -> Any:
     without data)."""
 
     def prepare(t: Any, keys: list[str], business_hours: Any = None, **_: Any) -> Any:
+        clock = business_hours is None or business_hours is False
         t = _business(t, business_hours)
-        return t if column is None else t.filter(t[column].notnull())
+        if column is None:
+            return t
+        if clock and column in _SPANS:  # clock hours exist exactly when both stamps do: test the stored columns
+            return t.filter(*(t[stamp].notnull() for stamp in _SPANS[column]))
+        return t.filter(t[column].notnull())
 
     return prepare
 
