@@ -55,6 +55,22 @@ def test_echarts_is_vendored_with_its_licence(web) -> None:
     assert web.client().get("/static/cxlens.js").status_code == 200
 
 
+def test_echarts_is_stored_gzipped_and_served_either_way(web) -> None:
+    import gzip
+
+    packed = (STATIC / "echarts.min.js.gz").read_bytes()
+    client = web.client()
+    zipped = client.get("/static/echarts.min.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    plain = client.get("/static/echarts.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == gzip.decompress(packed)
+    assert plain.content == zipped.content  # the client undid the gzip
+    assert client.get("/static/echarts.min.js.gz.gz").status_code == 404
+    assert client.get("/static/nothing.js").status_code == 404
+    assert client.head("/static/echarts.min.js").status_code == 200
+
+
 def test_xss_payloads_are_inert(fresh_web) -> None:
     web = fresh_web
     admin = web.signed_in("admin")

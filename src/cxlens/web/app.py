@@ -8,7 +8,9 @@ Adding a page is adding one file. The app refuses to start if any route declares
 
 from __future__ import annotations
 
+import gzip
 import importlib
+import mimetypes
 import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +21,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxlens import __version__
@@ -121,12 +124,39 @@ def create_app(
         signin_limiter=RateLimiter(signin_attempts, signin_window),
         secure_cookies=secure_cookies,
     )
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", PrecompressedStatic(directory=STATIC), name="static")
     _include(app)
     check_routes(app.routes)
     errors.install(app)
     app.add_middleware(LanguageCsrfHeaders, csrf=csrf, secure=secure_cookies)
     return app
+
+
+class PrecompressedStatic(StaticFiles):
+    """Static files, where ``NAME`` may also be stored only as ``NAME.gz`` (gzip, like nginx's gzip_static):
+    sent as is with ``Content-Encoding: gzip`` to clients that accept it, decompressed for the others. The
+    vendored ECharts build is kept this way (0.6 MB of minified code as ~0.2 MB)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as missing:
+            if missing.status_code != 404:
+                raise
+            packed = STATIC / f"{path}.gz"
+            if path.endswith(".gz") or not packed.is_file() or STATIC not in packed.resolve().parents:
+                raise
+        data = packed.read_bytes()
+        media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        headers = {"Vary": "Accept-Encoding", "Cache-Control": "public, max-age=3600"}
+        if "gzip" in Headers(scope=scope).get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+        else:
+            data = gzip.decompress(data)
+        if scope["method"] == "HEAD":
+            headers["Content-Length"] = str(len(data))
+            return Response(b"", media_type=media_type, headers=headers)
+        return Response(data, media_type=media_type, headers=headers)
 
 
 class LanguageCsrfHeaders:
