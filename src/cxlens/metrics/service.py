@@ -169,7 +169,8 @@ _SPANS = {
 _TIME_HELP = (
     "value = median, with the distribution-free 95 % interval of the median (order statistics of ranks "
     "⌊n/2 − 0.98√n⌋ and ⌈n/2 + 0.98√n⌉, Conover §3.2), read by default from the quantiles at levels "
-    f"{', '.join(f'{level:g}' for level in GRID)} computed in one aggregate: exact where a rank falls on that grid, "
+    f"{', '.join(f'{level:g}' for level in GRID)} computed in one aggregate of the times in whole microseconds: "
+    "exact where a rank falls on that grid, "
     "else interpolated between the two bracketing quantiles (median_ci='exact' reads the order statistics "
     "themselves, for small slices the better choice); "
     "p90; mean with t interval"
