@@ -183,3 +183,29 @@ def test_grid_interval_is_exact_on_the_grid_and_bracketed_off_it(tmp_path: Path)
 
 def test_grid_levels_are_documented() -> None:
     assert GRID == (0.0, 0.45, 0.5, 0.55, 0.9, 1.0)
+
+
+def test_grid_quantiles_keep_fractions_of_a_second(tmp_path: Path) -> None:
+    """The grid is taken of whole microseconds: sub-second response times give numpy's quantiles to 1 µs."""
+    rng = np.random.default_rng(11)
+    n = 150
+    created = pd.Timestamp("2025-03-01") + pd.to_timedelta(np.arange(n), unit="min")
+    micros = rng.integers(1, 5_000_000, n)  # 1 µs … 5 s
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "created_at": created.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "first_response_at": (created + pd.to_timedelta(micros, unit="us")).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        }
+    )
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with Workspace.init(tmp_path / "ws") as ws:
+        import_file(ws, tmp_path / "t.csv", "tickets")
+        row = compute(Analytics.for_workspace(ws), "first_response_time").iloc[0]
+    hours = micros / 3.6e9
+    one_micro = 1 / 3.6e9
+    assert row["n"] == n
+    assert row["value"] == pytest.approx(float(np.median(hours)), abs=one_micro)
+    assert row["p90"] == pytest.approx(float(np.quantile(hours, 0.9)), abs=one_micro)
+    assert row["mean"] == pytest.approx(float(hours.mean()), abs=one_micro)
+    assert row["value"] != pytest.approx(float(np.median(np.round(micros / 1e6))) / 3600, abs=one_micro)
