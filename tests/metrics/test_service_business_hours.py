@@ -185,8 +185,14 @@ def test_grid_levels_are_documented() -> None:
     assert GRID == (0.0, 0.45, 0.5, 0.55, 0.9, 1.0)
 
 
-def test_grid_quantiles_keep_fractions_of_a_second(tmp_path: Path) -> None:
-    """The grid is taken of whole microseconds: sub-second response times give numpy's quantiles to 1 µs."""
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("pyspark", marks=pytest.mark.spark)])
+def test_times_keep_fractions_of_a_second_on_every_engine(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Times are differences in whole microseconds: sub-second response times give numpy's median, p90 and
+    mean to 1 µs on DuckDB and on Spark (whose epoch seconds are whole seconds)."""
+    if engine == "pyspark" and not HAS_SPARK:
+        pytest.skip("pyspark or java is not installed")
     rng = np.random.default_rng(11)
     n = 150
     created = pd.Timestamp("2025-03-01") + pd.to_timedelta(np.arange(n), unit="min")
@@ -201,11 +207,14 @@ def test_grid_quantiles_keep_fractions_of_a_second(tmp_path: Path) -> None:
     frame.to_csv(tmp_path / "t.csv", index=False)
     with Workspace.init(tmp_path / "ws") as ws:
         import_file(ws, tmp_path / "t.csv", "tickets")
-        row = compute(Analytics.for_workspace(ws), "first_response_time").iloc[0]
+        session = request.getfixturevalue("spark_session") if engine == "pyspark" else None
+        an = Analytics.for_workspace(ws, engine, session)
+        grid = compute(an, "first_response_time").iloc[0]
+        exact = compute(an, "first_response_time", median_ci="exact").iloc[0]
     hours = micros / 3.6e9
     one_micro = 1 / 3.6e9
-    assert row["n"] == n
-    assert row["value"] == pytest.approx(float(np.median(hours)), abs=one_micro)
-    assert row["p90"] == pytest.approx(float(np.quantile(hours, 0.9)), abs=one_micro)
-    assert row["mean"] == pytest.approx(float(hours.mean()), abs=one_micro)
-    assert row["value"] != pytest.approx(float(np.median(np.round(micros / 1e6))) / 3600, abs=one_micro)
+    for row in (grid, exact):
+        assert row["n"] == n
+        assert row["value"] == pytest.approx(float(np.median(hours)), abs=one_micro)
+        assert row["p90"] == pytest.approx(float(np.quantile(hours, 0.9)), abs=one_micro)
+        assert row["mean"] == pytest.approx(float(hours.mean()), abs=one_micro)
