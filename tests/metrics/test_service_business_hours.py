@@ -190,7 +190,7 @@ def test_times_keep_fractions_of_a_second_on_every_engine(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """Times are differences in whole microseconds: sub-second response times give numpy's median, p90 and
-    mean to 1 µs on DuckDB and on Spark (whose epoch seconds are whole seconds)."""
+    mean to 1 µs on DuckDB and on Spark (whose epoch seconds are whole seconds), in clock and business hours."""
     if engine == "pyspark" and not HAS_SPARK:
         pytest.skip("pyspark or java is not installed")
     rng = np.random.default_rng(11)
@@ -211,9 +211,11 @@ def test_times_keep_fractions_of_a_second_on_every_engine(
         an = Analytics.for_workspace(ws, engine, session)
         grid = compute(an, "first_response_time").iloc[0]
         exact = compute(an, "first_response_time", median_ci="exact").iloc[0]
+        always = BusinessCalendar(timezone="UTC", days=tuple(range(7)), hours=(("00:00", "24:00"),))
+        business = compute(an, "first_response_time", business_hours=always).iloc[0]  # = clock time
     hours = micros / 3.6e9
     one_micro = 1 / 3.6e9
-    for row in (grid, exact):
+    for row in (grid, exact, business):
         assert row["n"] == n
         assert row["value"] == pytest.approx(float(np.median(hours)), abs=one_micro)
         assert row["p90"] == pytest.approx(float(np.quantile(hours, 0.9)), abs=one_micro)
