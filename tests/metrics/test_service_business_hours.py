@@ -149,19 +149,26 @@ def _reference(values: np.ndarray) -> tuple[float, float, float, float]:
     return float(np.median(v)), float(np.quantile(v, 0.9)), float(v[low]), float(v[high])
 
 
+def _write_tickets(
+    path: Path, created: pd.DatetimeIndex, answered: pd.DatetimeIndex, fmt: str = "%Y-%m-%d %H:%M:%S"
+) -> None:
+    """A ticket export: one ticket per creation time, answered at ``answered``."""
+    frame = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(len(created))],
+            "created_at": created.strftime(fmt),
+            "first_response_at": answered.strftime(fmt),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
 def test_grid_interval_is_exact_on_the_grid_and_bracketed_off_it(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     n = 400  # ranks 180 and 220 of 0…399: levels 0.451 and 0.551, between grid points
     created = pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n), unit="h")
     minutes = np.round(rng.lognormal(3, 1, n), 0)
-    frame = pd.DataFrame(
-        {
-            "ticket_id": [f"T{i}" for i in range(n)],
-            "created_at": created.strftime("%Y-%m-%d %H:%M:%S"),
-            "first_response_at": (created + pd.to_timedelta(minutes, unit="min")).strftime("%Y-%m-%d %H:%M:%S"),
-        }
-    )
-    frame.to_csv(tmp_path / "t.csv", index=False)
+    _write_tickets(tmp_path / "t.csv", created, created + pd.to_timedelta(minutes, unit="min"))
     with Workspace.init(tmp_path / "ws") as ws:
         import_file(ws, tmp_path / "t.csv", "tickets")
         an = Analytics.for_workspace(ws)
@@ -197,14 +204,7 @@ def test_times_keep_fractions_of_a_second_on_every_engine(
     n = 150
     created = pd.Timestamp("2025-03-01") + pd.to_timedelta(np.arange(n), unit="min")
     micros = rng.integers(1, 5_000_000, n)  # 1 µs … 5 s
-    frame = pd.DataFrame(
-        {
-            "ticket_id": [f"T{i}" for i in range(n)],
-            "created_at": created.strftime("%Y-%m-%d %H:%M:%S.%f"),
-            "first_response_at": (created + pd.to_timedelta(micros, unit="us")).strftime("%Y-%m-%d %H:%M:%S.%f"),
-        }
-    )
-    frame.to_csv(tmp_path / "t.csv", index=False)
+    _write_tickets(tmp_path / "t.csv", created, created + pd.to_timedelta(micros, unit="us"), "%Y-%m-%d %H:%M:%S.%f")
     with Workspace.init(tmp_path / "ws") as ws:
         import_file(ws, tmp_path / "t.csv", "tickets")
         session = request.getfixturevalue("spark_session") if engine == "pyspark" else None
