@@ -41,12 +41,16 @@ def _customers(con: Any) -> Any:
     )
 
 
+#: microseconds in an hour: times are whole microseconds converted to hours
+MICROS_PER_HOUR = 3_600_000_000.0
+
+
 def _hours(later: Any, earlier: Any) -> Any:
     """Hours from ``earlier`` to ``later``, exact to the microsecond on every engine: the difference is taken in
     whole microseconds (DuckDB ``date_diff``, Spark ``datediff(MICROSECOND, …)``, PostgreSQL the interval's
     epoch × 10⁶) — differences of epoch seconds would drop the fractions of a second on Spark, whose
     ``unix_timestamp`` is whole seconds."""
-    return later.delta(earlier, unit="microsecond").cast("float64") / 3_600_000_000.0
+    return later.delta(earlier, unit="microsecond").cast("float64") / MICROS_PER_HOUR
 
 
 def _answers(con: Any, need: set[str]) -> Any:
