@@ -1,14 +1,16 @@
-"""NgramModel.fit's learners: plain logistic regression (the shipped model) and LR + NB-weighted LR stacked
-with the lexicon (``cxlens text train``), collapsed into one weight per feature."""
+"""NgramModel.fit's learners: plain logistic regression (the shipped model) and LR + NB-weighted LR in an
+additive spline stack with the lexicon and the text's length (``cxlens text train``)."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cxlens.text.model import NgramModel, _design, _nb_ratio
+from cxlens.text.model import AdditiveStack, NgramModel, _design, _nb_ratio, features
 from cxlens.text.training import train
 
 GOOD = ["好吃", "很快", "热乎", "分量足", "服务好", "干净", "新鲜", "实惠"]
@@ -34,16 +36,15 @@ def _corpus(n: int, seed: int = 3) -> tuple[list[list[str]], list[float], list[i
     return feats, raws, labels
 
 
-def test_stacked_learners_collapse_into_one_linear_model() -> None:
+def test_workspace_learners_are_the_two_logistic_regressions_refitted() -> None:
     from sklearn.linear_model import LogisticRegression
 
     feats, raws, labels = _corpus(400)
     model = NgramModel.fit(feats, raws, labels, c=2.0, learners="lr+nblr")
     assert model.info["learners"] == "lr+nblr" and model.info["n_train"] == 400
-    a_lr, a_nb = model.info["learner_weights"]
-    assert model.stack[0] == 1.0 and a_lr > 0 and a_nb > 0
-    assert model.stack[1] > 0  # the lexicon agrees with the labels more often than not
-    # the stored weights are a_lr · (LR weights) + a_nb · (NB-LR weights · NB ratio), refitted here
+    assert model.additive is not None and model.nb_weights is not None
+    # no lengths given: the length input is constant and has no term; the other three have one each
+    assert [t is None for t in model.additive.terms] == [False, False, False, True]
     vocab, x = _design(feats, 2)
     y = np.array(labels)
     solver = {"C": 2.0, "solver": "liblinear", "dual": True, "max_iter": 5000}
@@ -54,7 +55,40 @@ def test_stacked_learners_collapse_into_one_linear_model() -> None:
         cols = [vocab[f] for f in doc if f in vocab]
         z_lr = lr.intercept_[0] + lr.coef_[0][cols].sum() / np.sqrt(len(doc))
         z_nb = nb.intercept_[0] + (nb.coef_[0][cols] * r[cols]).sum() / np.sqrt(len(doc))
-        assert model.logit(doc) == pytest.approx(a_lr * z_lr + a_nb * z_nb, abs=1e-4)
+        assert model.logit(doc) == pytest.approx(z_lr, abs=1e-4)
+        assert model.nb_logit(doc) == pytest.approx(z_nb, abs=1e-4)
+
+
+def test_additive_stack_is_the_fitted_spline_regression_and_flat_beyond_its_knots() -> None:
+    from scipy.interpolate import BSpline
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    x = np.column_stack([rng.normal(size=3000), rng.uniform(0, 5, 3000), np.full(3000, 2.0)])
+    # the second input matters only in the middle of its range: a linear stack could not say so
+    z = 1.5 * x[:, 0] + np.where(np.abs(x[:, 1] - 2.5) < 1, 2.0, -1.0)
+    y = (rng.random(3000) < 1 / (1 + np.exp(-z))).astype(int)
+    stack, fitted_z = AdditiveStack.fit(x, y)
+    assert stack.terms[2] is None  # a constant input has no term
+    ours = np.array([stack(row) for row in x])
+    assert np.max(np.abs(ours - fitted_z)) < 1e-9
+    # the same design built independently: clamped cubic B-splines on 5 quantile knots per input
+    blocks = []
+    for column in x.T[:2]:
+        grid = np.quantile(column, np.linspace(0, 1, 5))
+        blocks.append(BSpline.design_matrix(column, np.r_[[grid[0]] * 3, grid, [grid[-1]] * 3], 3).toarray())
+    reference = LogisticRegression(C=1.0, max_iter=5000).fit(np.hstack(blocks), y)
+    assert np.max(np.abs(reference.decision_function(np.hstack(blocks)) - ours)) < 1e-6
+    middle, edge = stack((0.0, 2.5, 2.0)), stack((0.0, 0.2, 2.0))
+    assert middle - edge > 1.5  # the bump is found
+    lo, hi = x[:, 1].min(), x[:, 1].max()
+    assert stack((0.0, lo - 10, 2.0)) == pytest.approx(stack((0.0, lo, 2.0)))
+    assert stack((0.0, hi + 10, 2.0)) == pytest.approx(stack((0.0, hi, 2.0)))
+    assert AdditiveStack.from_json(stack.to_json()) == stack
+    with pytest.raises(ValueError, match="inputs"):
+        stack((1.0, 2.0))
+    with pytest.raises(ValueError, match="constant"):
+        AdditiveStack.fit(np.ones((50, 2)), np.arange(50) % 2)
 
 
 def test_plain_learner_keeps_the_shipped_models_recipe() -> None:
@@ -73,7 +107,7 @@ def test_stacking_beats_either_part_and_is_cross_validated() -> None:
     feats, raws, labels = _corpus(600, seed=11)
     model = NgramModel.fit(feats, raws, labels, c=4.0, learners="lr+nblr")
     test_feats, test_raws, test_labels = _corpus(600, seed=12)
-    z = np.array([model.combine(model.logit(f), r) for f, r in zip(test_feats, test_raws, strict=True)])
+    z = np.array([model.log_odds(f, r, 0) for f, r in zip(test_feats, test_raws, strict=True)])
     accuracy = float(np.mean((z > 0) == np.array(test_labels)))
     lexicon_only = float(np.mean((np.array(test_raws) > 0) == np.array(test_labels)))
     assert accuracy > 0.9 > lexicon_only
@@ -85,9 +119,16 @@ def test_workspace_training_defaults_save_and_load(tmp_path: Path) -> None:
     neg = ["太难吃了", "送得太慢，凉了", "分量少，差评", "汤洒了，很失望"] * 4
     model = train(pos + neg, [1] * 16 + [0] * 16)
     assert model.info["learners"] == "lr+nblr" and model.info["c"] == 4.0 and model.info["combine"] == "stack"
-    again = NgramModel.load(model.save(tmp_path / "m.gz"))
-    assert again.stack == pytest.approx(model.stack, rel=1e-9)
-    assert again.info["learner_weights"] == model.info["learner_weights"]
+    assert model.info["stacker"] == "additive cubic splines"
+    path = model.save(tmp_path / "m.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        assert json.loads(fh.readline())["format"] == 2
+        assert all(len(line.split("\t")) == 3 for line in fh)
+    again = NgramModel.load(path)
+    assert again.additive == model.additive and again.info == model.info
+    for text in ["味道很好", "太难吃了，送得太慢", "还行"]:
+        feats = features(text, list(text))
+        assert again.log_odds(feats, 0.5, len(text)) == pytest.approx(model.log_odds(feats, 0.5, len(text)), abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +145,17 @@ def test_lengths_must_agree() -> None:
     feats, raws, labels = _corpus(40)
     with pytest.raises(ValueError, match="lexicon scores"):
         NgramModel.fit(feats, raws[:-1], labels)
+
+
+def test_a_linear_stack_saved_by_an_earlier_version_still_scores(tmp_path: Path) -> None:
+    from cxlens.text.analyzer import Analyzer
+
+    old = NgramModel({"好吃": 2.0, "难吃": -2.0}, 0.1, (0.8, 0.3, -0.2), {"combine": "stack", "learners": "lr+nblr"})
+    path = old.save(tmp_path / "old.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        assert json.loads(fh.readline())["format"] == 1
+    again = NgramModel.load(path)
+    assert again.additive is None and again.stack == old.stack
+    feats = ["好吃", "w:好吃"]
+    assert again.log_odds(feats, 1.5, 2) == pytest.approx(0.8 * (0.1 + 2.0 / np.sqrt(2)) + 0.3 * 1.5 - 0.2)
+    assert Analyzer(again).score_text("好吃") > 0 > Analyzer(again).score_text("难吃")

@@ -20,7 +20,7 @@ from typing import Any
 
 from cxlens.text.aspects import AspectLexicon
 from cxlens.text.lexicon import Lexicon, squash
-from cxlens.text.model import NgramModel, features
+from cxlens.text.model import NgramModel, features, text_length
 from cxlens.text.normalize import detect_language, normalize, split_sentences
 from cxlens.text.tokenize import Tokenizer, is_stop_word
 
@@ -128,11 +128,12 @@ class Analyzer:
         en = self.lexicon.en_score(text) if language in ("en", "mixed") or self._stacked else 0.0
         if language == "en" and not self._stacked:
             return en
-        logit = self.model.logit(features(text, tokens))
+        feats = features(text, tokens)
         raw = self.lexicon.zh_raw(tokens)
         if self._stacked:
-            z = self.model.combine(logit, raw + 4.0 * en)
+            z = self.model.log_odds(feats, raw + 4.0 * en, text_length(text))
             return _clip(2.0 / (1.0 + math.exp(-z)) - 1.0)
+        logit = self.model.logit(feats)
         zh = (2.0 / (1.0 + math.exp(-logit)) - 1.0 + squash(raw)) / 2.0
         return _clip((zh + en) / 2.0 if language == "mixed" else zh)
 

@@ -10,17 +10,23 @@ vector). Two learners are fitted on that design matrix ``X``:
   feature j's Naive-Bayes log-count ratio (``p``, ``q``: 1 + the number of positive / negative training texts
   having it) — the NBSVM of Wang & Manning (2012) with a logistic loss.
 
-A stacking logistic regression fitted on five-fold out-of-fold scores (Wolpert 1992) then combines the
-learners' log-odds with the lexicon's summed valence, so the rule layer keeps working on words the training
-data never saw. Both learners are linear in the same features, so the stacked combination
-``a·(lr) + b·(nblr)`` collapses into one weight per feature (``a·w_j + b·v_j·r_j``): applying a model is
-one dictionary look-up per feature whatever was fitted.
+The shipped model is the first learner alone. A workspace model (``"lr+nblr"``) stacks both (Wolpert 1992):
+a second logistic regression, fitted on five-fold out-of-fold scores, combines the two learners' log-odds,
+the lexicon's summed valence (so the rule layer keeps working on words the training data never saw) and
+``log(1 + length)`` of the text. It is additive in cubic splines of those four inputs (a generalised additive
+model, Hastie & Tibshirani 1990; five knots at the quantiles of each input, the spline constant beyond the
+outer knots), so a learner's log-odds can count for more or less depending on how sure it is, and how much
+a text's length says is learned rather than assumed. Applying a model is one dictionary look-up per feature
+and four short polynomials.
 
-A model is stored as a gzip'd text file: one JSON header line, then ``feature<TAB>weight`` lines
-(weights rounded to 4 significant digits; features with |weight| < ``prune`` dropped).
+A model is stored as a gzip'd text file: one JSON header line, then ``feature<TAB>weight`` lines (format 1:
+one learner, or a linear stack collapsed into one weight per feature) or ``feature<TAB>lr<TAB>nblr`` lines
+(format 2: the additive stack, whose splines are in the header). Weights are rounded to 4 significant digits;
+features with every |weight| < ``prune`` are dropped.
 
 References: Wang, S., Manning, C.D. (2012). Baselines and Bigrams: Simple, Good Sentiment and Topic
 Classification. ACL 2012, 90–94. Wolpert, D.H. (1992). Stacked generalization. Neural Networks 5(2), 241–259.
+Hastie, T., Tibshirani, R. (1990). Generalized Additive Models. Chapman & Hall.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,7 +42,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SHIPPED_MODEL", "NgramModel", "features"]
+__all__ = ["SHIPPED_MODEL", "AdditiveStack", "NgramModel", "SplineTerm", "features", "text_length"]
 
 #: the model shipped in the package (trained by scripts/train_sentiment.py)
 SHIPPED_MODEL = "zh_sentiment.model.gz"
@@ -52,25 +59,153 @@ def features(text: str, tokens: Sequence[str]) -> list[str]:
     return list(feats)
 
 
+def text_length(text: str) -> int:
+    """Characters of ``text`` other than white space (the stack's length input)."""
+    return sum(1 for ch in text if not ch.isspace())
+
+
+@dataclass(frozen=True)
+class SplineTerm:
+    """A cubic spline of one input: one polynomial per interval between knots, constant beyond the ends.
+
+    ``coefs[i]`` are ``(c3, c2, c1, c0)`` of ``c3·d³ + c2·d² + c1·d + c0`` with ``d = x − breaks[i]``.
+
+    >>> SplineTerm((0.0, 1.0, 2.0), ((0.0, 0.0, 1.0, 0.0), (0.0, 0.0, -1.0, 1.0)))(1.5)
+    0.5
+    """
+
+    breaks: tuple[float, ...]
+    coefs: tuple[tuple[float, float, float, float], ...]
+
+    def __call__(self, x: float) -> float:
+        b = self.breaks
+        if x <= b[0]:
+            x, i = b[0], 0
+        elif x >= b[-1]:
+            x, i = b[-1], len(b) - 2
+        else:
+            i = bisect_right(b, x) - 1
+        d = x - b[i]
+        c3, c2, c1, c0 = self.coefs[i]
+        return ((c3 * d + c2) * d + c1) * d + c0
+
+
+@dataclass(frozen=True)
+class AdditiveStack:
+    """``z = intercept + Σ term_k(input_k)``; an input whose training values were all equal has no term."""
+
+    intercept: float
+    terms: tuple[SplineTerm | None, ...]
+
+    def __call__(self, inputs: Sequence[float]) -> float:
+        if len(inputs) != len(self.terms):
+            raise ValueError(f"{len(inputs)} inputs for a stack of {len(self.terms)} terms")
+        return self.intercept + sum(t(x) for t, x in zip(self.terms, inputs, strict=True) if t is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "intercept": self.intercept,
+            "terms": [
+                None if t is None else {"breaks": list(t.breaks), "coefs": [list(c) for c in t.coefs]}
+                for t in self.terms
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AdditiveStack:
+        terms = tuple(
+            None if t is None else SplineTerm(tuple(map(float, t["breaks"])), tuple(map(_cubic, t["coefs"])))
+            for t in data["terms"]
+        )
+        return cls(float(data["intercept"]), terms)
+
+    @classmethod
+    def fit(cls, inputs: Any, y: Any, *, knots: int = 5, c: float = 1.0) -> tuple[AdditiveStack, Any]:
+        """Penalised logistic regression (inverse L2 strength ``c``) on clamped cubic B-spline bases with
+        ``knots`` knots at the quantiles of each column of ``inputs``; returns the stack and its log-odds
+        on ``inputs``."""
+        import numpy as np
+        from scipy.interpolate import BSpline, PPoly
+        from sklearn.linear_model import LogisticRegression
+
+        inputs = np.asarray(inputs, dtype=float)
+        blocks: list[Any] = []
+        bases: list[tuple[Any, Any] | None] = []
+        for column in inputs.T:
+            grid = np.unique(np.quantile(column, np.linspace(0.0, 1.0, knots)))
+            if len(grid) < 2:
+                bases.append(None)
+                continue
+            t = np.r_[[grid[0]] * 3, grid, [grid[-1]] * 3]
+            blocks.append(BSpline.design_matrix(np.clip(column, grid[0], grid[-1]), t, 3).toarray())
+            bases.append((grid, t))
+        if not blocks:
+            raise ValueError("every stacking input is constant")
+        design = np.hstack(blocks)
+        fitted = LogisticRegression(C=c, max_iter=5000).fit(design, y)
+        beta, at = fitted.coef_[0], 0
+        terms: list[SplineTerm | None] = []
+        for basis in bases:
+            if basis is None:
+                terms.append(None)
+                continue
+            grid, t = basis
+            width = len(t) - 4
+            pp = PPoly.from_spline(BSpline(t, beta[at : at + width], 3))
+            at += width
+            cuts = [i for i in range(len(pp.x) - 1) if grid[0] <= pp.x[i] < pp.x[i + 1] <= grid[-1]]
+            terms.append(
+                SplineTerm(
+                    tuple(float(pp.x[i]) for i in cuts) + (float(pp.x[cuts[-1] + 1]),),
+                    tuple(_cubic(pp.c[:, i]) for i in cuts),
+                )
+            )
+        return cls(float(fitted.intercept_[0]), tuple(terms)), fitted.decision_function(design)
+
+
+def _cubic(values: Sequence[float]) -> tuple[float, float, float, float]:
+    c3, c2, c1, c0 = map(float, values)
+    return c3, c2, c1, c0
+
+
 @dataclass
 class NgramModel:
-    """Weights of the n-gram logistic regression and of the stacking layer ``z = a·logit + b·lexicon + c``."""
+    """Weights of the n-gram learners and the stacking layer.
+
+    A format-1 model has one weight per feature and the linear stack ``z = a·logit + b·lexicon + c``; a
+    format-2 model (``cxlens text train``) has the NB-weighted learner's weights beside them and an
+    :class:`AdditiveStack` of ``(logit, nb_logit, lexicon, log(1 + length))``.
+    """
 
     weights: dict[str, float]
     intercept: float
     stack: tuple[float, float, float] = (1.0, 0.0, 0.0)
     info: dict[str, Any] = field(default_factory=dict)
+    nb_weights: dict[str, float] | None = None
+    nb_intercept: float = 0.0
+    additive: AdditiveStack | None = None
 
     def logit(self, feats: Sequence[str]) -> float:
-        """Log-odds of positive from the n-gram features alone."""
-        if not feats:
-            return self.intercept
-        return self.intercept + sum(map(self.weights.get, feats, repeat(0.0))) / math.sqrt(len(feats))
+        """Log-odds of positive from the n-gram features alone (the first learner)."""
+        return _linear(self.weights, self.intercept, feats)
+
+    def nb_logit(self, feats: Sequence[str]) -> float:
+        """Log-odds of positive from the NB-weighted learner (format 2 only)."""
+        if self.nb_weights is None:
+            raise ValueError("this model has one learner")
+        return _linear(self.nb_weights, self.nb_intercept, feats)
 
     def combine(self, logit: float, lexicon_raw: float) -> float:
-        """Stacked log-odds of positive."""
+        """Stacked log-odds of positive of a format-1 model."""
         a, b, c = self.stack
         return a * logit + b * lexicon_raw + c
+
+    def log_odds(self, feats: Sequence[str], lexicon_raw: float, length: int) -> float:
+        """Stacked log-odds of positive of a text with features ``feats``, the lexicon's summed valence
+        ``lexicon_raw`` and :func:`text_length` ``length``."""
+        if self.additive is None:
+            return self.combine(self.logit(feats), lexicon_raw)
+        return self.additive((self.logit(feats), self.nb_logit(feats), lexicon_raw, math.log1p(length)))
 
     # -- fitting ------------------------------------------------------------------------------------
     @classmethod
@@ -80,6 +215,7 @@ class NgramModel:
         lexicon_raw: Sequence[float],
         labels: Sequence[int],
         *,
+        lengths: Sequence[int] | None = None,
         c: float = 1.0,
         min_df: int = 2,
         folds: int = 5,
@@ -87,12 +223,14 @@ class NgramModel:
         learners: str = "lr",
         info: dict[str, Any] | None = None,
     ) -> NgramModel:
-        """Fit on feature lists, lexicon scores and 0/1 labels (1 = positive).
+        """Fit on feature lists, lexicon scores, text lengths and 0/1 labels (1 = positive).
 
-        ``learners`` is ``"lr"`` (one logistic regression, L-BFGS: how the shipped model is trained) or
-        ``"lr+nblr"`` (logistic regression and NB-weighted logistic regression, both with liblinear's dual
-        solver, stacked together with the lexicon). ``c`` is the inverse L2 strength of the learners.
-        ``info["cv_accuracy"]`` is the stacked model's accuracy on the out-of-fold scores it was fitted on.
+        ``learners`` is ``"lr"`` (one logistic regression, L-BFGS, linearly stacked with the lexicon: how
+        the shipped model is trained) or ``"lr+nblr"`` (logistic regression and NB-weighted logistic
+        regression, both with liblinear's dual solver, in the additive stack with the lexicon and
+        ``log(1 + length)``; without ``lengths`` the length term is left out). ``c`` is the inverse L2
+        strength of the learners. ``info["cv_accuracy"]`` is the stacked model's accuracy on the
+        out-of-fold scores it was fitted on.
         """
         import numpy as np
         from sklearn.linear_model import LogisticRegression
@@ -102,6 +240,8 @@ class NgramModel:
             raise ValueError(f"learners must be 'lr' or 'lr+nblr', not {learners!r}")
         if len(feats) != len(labels) or len(lexicon_raw) != len(labels):
             raise ValueError(f"{len(feats)} feature lists, {len(lexicon_raw)} lexicon scores, {len(labels)} labels")
+        if lengths is not None and len(lengths) != len(labels):
+            raise ValueError(f"{len(lengths)} lengths for {len(labels)} labels")
         y = np.asarray(labels, dtype=int)
         if len(set(y.tolist())) != 2:
             raise ValueError("training needs both negative and positive examples")
@@ -133,45 +273,58 @@ class NgramModel:
         oof = np.zeros((len(y), 2 if learners == "lr+nblr" else 1))
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
             oof[test] = _scores(_fit(train), test)
-        stacked = np.column_stack([oof, lexicon_raw])
-        stacker = LogisticRegression(max_iter=1000).fit(stacked, y)
-        cv_accuracy = float(np.mean((stacker.decision_function(stacked) > 0) == y))
-        *mix, b = stacker.coef_[0].tolist()
-        # one learner: its own weights, scaled by the stack's first coefficient at scoring time (the shipped
-        # model's logit is used alone); two: their stacked sum, already scaled
-        scale = [1.0] if learners == "lr" else mix
-        coef = np.zeros(len(vocab))
-        intercept = 0.0
-        for s, (m, r) in zip(scale, _fit(np.arange(len(y))), strict=True):
-            coef += s * (m.coef_[0] if r is None else m.coef_[0] * r)
-            intercept += s * float(m.intercept_[0])
         names = [""] * len(vocab)
         for name, j in vocab.items():
             names[j] = name
-        weights = dict(zip(names, coef.tolist(), strict=True))
-        meta = {
-            "n_train": len(y),
-            "n_positive": int(y.sum()),
-            "n_features": len(vocab),
-            "learners": learners,
-            "learner_weights": [round(m, 6) for m in mix],
-            "c": c,
-            "cv_accuracy": round(cv_accuracy, 4),
-            **(info or {}),
-        }
-        a = mix[0] if learners == "lr" else 1.0
-        return cls(weights, intercept, (a, b, float(stacker.intercept_[0])), meta)
+        (lr, _), *rest = _fit(np.arange(len(y)))
+        weights = dict(zip(names, lr.coef_[0].tolist(), strict=True))
+        meta: dict[str, Any] = {"n_train": len(y), "n_positive": int(y.sum()), "n_features": len(vocab)}
+        meta |= {"learners": learners, "c": c}
+        if learners == "lr":
+            stacker = LogisticRegression(max_iter=1000).fit(np.column_stack([oof, lexicon_raw]), y)
+            z = stacker.decision_function(np.column_stack([oof, lexicon_raw]))
+            a, b = stacker.coef_[0].tolist()
+            # the shipped model's logit is also used alone (combine="mean"): its weights stay unscaled
+            meta |= {"learner_weights": [round(a, 6)], "cv_accuracy": round(float(np.mean((z > 0) == y)), 4)}
+            return cls(weights, float(lr.intercept_[0]), (a, b, float(stacker.intercept_[0])), meta | (info or {}))
+        ((nb, r),) = rest
+        size = np.zeros(len(y)) if lengths is None else np.asarray(lengths, dtype=float)
+        additive, z = AdditiveStack.fit(np.column_stack([oof, lexicon_raw, np.log1p(size)]), y)
+        meta |= {"stacker": "additive cubic splines", "cv_accuracy": round(float(np.mean((z > 0) == y)), 4)}
+        nb_weights = dict(zip(names, (nb.coef_[0] * r).tolist(), strict=True))
+        return cls(
+            weights,
+            float(lr.intercept_[0]),
+            info=meta | (info or {}),
+            nb_weights=nb_weights,
+            nb_intercept=float(nb.intercept_[0]),
+            additive=additive,
+        )
 
     # -- storing ------------------------------------------------------------------------------------
     def save(self, path: str | Path, *, prune: float = 0.0) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = {"format": 1, "intercept": self.intercept, "stack": list(self.stack), "info": self.info}
+        header: dict[str, Any] = {"format": 1, "intercept": self.intercept, "stack": list(self.stack)}
+        if self.additive is not None and self.nb_weights is not None:
+            header = {
+                "format": 2,
+                "intercept": self.intercept,
+                "nb_intercept": self.nb_intercept,
+                "additive": self.additive.to_json(),
+            }
+        header["info"] = self.info
+        nb = self.nb_weights
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
             fh.write(json.dumps(header, ensure_ascii=False) + "\n")
             for name, w in sorted(self.weights.items()):
-                if abs(w) >= prune and "\t" not in name and "\n" not in name:
-                    fh.write(f"{name}\t{w:.4g}\n")
+                if "\t" in name or "\n" in name:
+                    continue
+                if nb is None:
+                    if abs(w) >= prune:
+                        fh.write(f"{name}\t{w:.4g}\n")
+                elif max(abs(w), abs(nb.get(name, 0.0))) >= prune:
+                    fh.write(f"{name}\t{w:.4g}\t{nb.get(name, 0.0):.4g}\n")
         return path
 
     @classmethod
@@ -189,14 +342,35 @@ class NgramModel:
     @classmethod
     def _read(cls, readline: Callable[[], str], lines: Any) -> NgramModel:
         header = json.loads(readline())
-        if header.get("format") != 1:
-            raise ValueError(f"unsupported sentiment model format {header.get('format')!r}")
+        version = header.get("format")
+        if version not in (1, 2):
+            raise ValueError(f"unsupported sentiment model format {version!r}")
         weights: dict[str, float] = {}
+        if version == 1:
+            for line in lines:
+                name, _, w = line.rstrip("\n").rpartition("\t")
+                weights[name] = float(w)
+            a, b, c = header["stack"]
+            return cls(weights, float(header["intercept"]), (a, b, c), header.get("info", {}))
+        nb_weights: dict[str, float] = {}
         for line in lines:
-            name, _, w = line.rstrip("\n").rpartition("\t")
+            name, w, v = line.rstrip("\n").rsplit("\t", 2)
             weights[name] = float(w)
-        a, b, c = header["stack"]
-        return cls(weights, float(header["intercept"]), (a, b, c), header.get("info", {}))
+            nb_weights[name] = float(v)
+        return cls(
+            weights,
+            float(header["intercept"]),
+            info=header.get("info", {}),
+            nb_weights=nb_weights,
+            nb_intercept=float(header["nb_intercept"]),
+            additive=AdditiveStack.from_json(header["additive"]),
+        )
+
+
+def _linear(weights: dict[str, float], intercept: float, feats: Sequence[str]) -> float:
+    if not feats:
+        return intercept
+    return intercept + sum(map(weights.get, feats, repeat(0.0))) / math.sqrt(len(feats))
 
 
 def _design(feats: Sequence[Sequence[str]], min_df: int) -> tuple[dict[str, int], Any]:

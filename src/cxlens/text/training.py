@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cxlens.text.lexicon import Lexicon
-from cxlens.text.model import NgramModel, features
+from cxlens.text.model import NgramModel, features, text_length
 from cxlens.text.normalize import normalize
 from cxlens.text.tokenize import Tokenizer
 
@@ -56,11 +56,12 @@ def train(
 ) -> NgramModel:
     """Fit the n-gram model and its stacking layer on ``texts`` with 0/1 ``labels``.
 
-    ``combine="stack"`` (a workspace model) lets the out-of-fold stacking weights combine the model with
-    the lexicon; ``"mean"`` (the shipped model) averages them with equal weight (see Analyzer).
-    ``learners`` and ``c`` go to :meth:`NgramModel.fit`: the defaults (logistic regression and NB-weighted
-    logistic regression, ``c=4``) are what ``cxlens text train`` uses; on waimai_10k (5-fold, see
-    bench/text_accuracy.py) they were chosen over ``c`` in 1, 2, 8, 16, character 4-grams and word trigrams.
+    ``combine="stack"`` (a workspace model) lets the stack fitted out of fold combine the model with the
+    lexicon (and, for ``"lr+nblr"``, the text's length); ``"mean"`` (the shipped model) averages model and
+    lexicon with equal weight (see Analyzer). ``learners`` and ``c`` go to :meth:`NgramModel.fit`: the
+    defaults (logistic regression and NB-weighted logistic regression, ``c=4``, additive stack) are what
+    ``cxlens text train`` uses; on waimai_10k (5-fold, see bench/text_accuracy.py) they were chosen over
+    ``c`` in 1, 2, 8, 16, character 4-grams, word trigrams and a linear stack.
     """
     if len(texts) != len(labels):
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
@@ -68,12 +69,20 @@ def train(
         raise ValueError(f"combine must be 'stack' or 'mean', not {combine!r}")
     lexicon = Lexicon.load()
     tokenizer = Tokenizer([*lexicon.zh_vocabulary, *user_words])
-    feats, raws = [], []
+    feats, raws, lengths = [], [], []
     for text in texts:
         clean = normalize(text)
         tokens = tokenizer.tokens(clean)
         feats.append(features(clean, tokens))
         raws.append(lexicon.zh_raw(tokens) + 4.0 * lexicon.en_score(clean))
+        lengths.append(text_length(clean))
     return NgramModel.fit(
-        feats, raws, labels, c=c, min_df=min_df, learners=learners, info={"combine": combine, **(info or {})}
+        feats,
+        raws,
+        labels,
+        lengths=lengths,
+        c=c,
+        min_df=min_df,
+        learners=learners,
+        info={"combine": combine, **(info or {})},
     )
