@@ -184,6 +184,14 @@ class NgramModel:
     nb_weights: dict[str, float] | None = None
     nb_intercept: float = 0.0
     additive: AdditiveStack | None = None
+    _pairs: dict[str, complex] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # both learners' weights of a feature in one complex number: one look-up per feature scores both
+        if self.nb_weights is not None:
+            nb = self.nb_weights
+            self._pairs = {k: complex(w, nb.get(k, 0.0)) for k, w in self.weights.items()}
+            self._pairs.update((k, complex(0.0, v)) for k, v in nb.items() if k not in self.weights)
 
     def logit(self, feats: Sequence[str]) -> float:
         """Log-odds of positive from the n-gram features alone (the first learner)."""
@@ -205,7 +213,9 @@ class NgramModel:
         ``lexicon_raw`` and :func:`text_length` ``length``."""
         if self.additive is None:
             return self.combine(self.logit(feats), lexicon_raw)
-        return self.additive((self.logit(feats), self.nb_logit(feats), lexicon_raw, math.log1p(length)))
+        both = sum(map(self._pairs.get, feats, repeat(0j))) / math.sqrt(len(feats)) if feats else 0j
+        logits = (self.intercept + both.real, self.nb_intercept + both.imag)
+        return self.additive((*logits, lexicon_raw, math.log1p(length)))
 
     # -- fitting ------------------------------------------------------------------------------------
     @classmethod
