@@ -25,6 +25,10 @@ TemplateOpt = Annotated[
     str | None,
     typer.Option(help="Aspect template: generic, healthcare, technology, retail or education (default: generic)."),
 ]
+SimplifiedOpt = Annotated[
+    bool,
+    typer.Option("--simplified", help="Convert traditional Chinese to simplified first (OpenCC t2s tables)."),
+]
 
 
 def _fail(message: str, as_json: bool, error: str = "Error") -> typer.Exit:
@@ -47,6 +51,7 @@ def score(
     column: Annotated[str, typer.Option(help="The column holding the text.")] = "text",
     template: TemplateOpt = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name (default: the first).")] = None,
+    simplified: SimplifiedOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Score every row of FILE's text column (no workspace needed): label, score (−1…+1) and aspects."""
@@ -56,7 +61,7 @@ def score(
     try:
         raw = read_table(file, sheet=sheet)
         texts = _column(raw, column, "--column")
-        spec = AnalyzerSpec(template=template)
+        spec = AnalyzerSpec(template=template, simplified=simplified)
         results = list(analyze_texts(texts, spec, workers=None if len(texts) > 5000 else 1))
     except (CxlensError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
@@ -91,6 +96,7 @@ def analyze(
     template: TemplateOpt = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
     redo: Annotated[bool, typer.Option(help="Analyse every text again, not only new or changed ones.")] = False,
+    simplified: SimplifiedOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Analyse the workspace's free text (feedback, open answers, ticket descriptions) and store the
@@ -105,7 +111,9 @@ def analyze(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = analyze_workspace(ws, template=template, workers=workers, redo=redo, progress=progress)
+            report = analyze_workspace(
+                ws, template=template, workers=workers, redo=redo, simplified=simplified, progress=progress
+            )
     except (CxlensError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
     if as_json:

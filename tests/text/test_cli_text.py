@@ -34,6 +34,16 @@ def test_score_a_file_without_a_workspace(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "positive" in table.stdout
 
 
+def test_traditional_chinese_is_simplified_on_request(tmp_path: Path) -> None:
+    file = _csv(tmp_path / "in.csv", [["text"], ["醫生很耐心，但是排隊太久了"]])
+    args = ["text", "score", str(file), "--template", "healthcare", "--json"]
+    as_is = json.loads(runner.invoke(app, args).stdout)["rows"][0]
+    simplified = json.loads(runner.invoke(app, [*args, "--simplified"]).stdout)["rows"][0]
+    assert {a["aspect"] for a in simplified["aspects"]} == {"doctor_nurse", "service_attitude", "waiting_time"}
+    assert {a["aspect"] for a in as_is["aspects"]} < {a["aspect"] for a in simplified["aspects"]}
+    assert "医生" in simplified["keywords"]
+
+
 def test_score_names_a_missing_column(tmp_path: Path) -> None:
     file = _csv(tmp_path / "in.csv", [["id", "text"], ["1", "好"]])
     result = runner.invoke(app, ["text", "score", str(file), "--column", "comment"])
@@ -54,6 +64,8 @@ def test_analyze_train_aspects_and_themes_on_a_workspace(tmp_path: Path) -> None
     assert json.loads(result.stdout)["analyzed"] == 30
     again = json.loads(runner.invoke(app, ["text", "analyze", str(ws_dir), "--json"]).stdout)
     assert (again["analyzed"], again["already_current"]) == (0, 30)
+    simplified = json.loads(runner.invoke(app, ["text", "analyze", str(ws_dir), "--simplified", "--json"]).stdout)
+    assert simplified["analyzed"] == 30 and simplified["analyzer"] != again["analyzer"]
 
     copied = runner.invoke(app, ["text", "aspects", str(ws_dir), "--template", "retail", "--json"])
     assert copied.exit_code == 0 and "taste" in {a["aspect"] for a in json.loads(copied.stdout)["aspects"]}

@@ -29,14 +29,18 @@ class AnalyzerSpec:
 
     folder: str | None = None
     template: str | None = None
+    #: traditional Chinese → simplified before analysis
+    simplified: bool = False
 
     def build(self) -> Analyzer:
         if self.folder is not None:
             analyzer = Analyzer.for_folder(self.folder)
             if self.template and not (Path(self.folder) / "text" / "aspects.yaml").is_file():
                 analyzer = Analyzer(analyzer.model, AspectLexicon.template(self.template), analyzer.user_words)
-            return analyzer
-        return Analyzer(aspects=AspectLexicon.template(self.template or "generic"))
+        else:
+            analyzer = Analyzer(aspects=AspectLexicon.template(self.template or "generic"))
+        analyzer.simplified = self.simplified
+        return analyzer
 
 
 def default_workers() -> int:

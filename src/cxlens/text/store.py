@@ -65,9 +65,10 @@ class AnalyzeReport:
         }
 
 
-def analyzer_id(folder: str | Path, template: str | None = None) -> str:
+def analyzer_id(folder: str | Path, template: str | None = None, simplified: bool = False) -> str:
     """Identifies the analyzer a workspace uses: a hash of its model, aspect lexicon and user dictionary
-    (the shipped files where it has none of its own). A stored result made by another one is stale."""
+    (the shipped files where it has none of its own) and whether traditional Chinese is simplified first.
+    A stored result made by another one is stale."""
     from importlib import resources
 
     base = Path(folder) / "text"
@@ -80,12 +81,14 @@ def analyzer_id(folder: str | Path, template: str | None = None) -> str:
             digest.update(resources.files("cxlens.text").joinpath("data", SHIPPED_MODEL).read_bytes())
         elif name == "aspects.yaml":
             digest.update(f"template:{template or 'generic'}".encode())
+    if simplified:
+        digest.update(b"simplified")
     return digest.hexdigest()[:16]
 
 
-def pending_count(ws: Workspace, template: str | None = None) -> tuple[int, int]:
+def pending_count(ws: Workspace, template: str | None = None, simplified: bool = False) -> tuple[int, int]:
     """(texts to analyse, texts in the workspace)."""
-    model = analyzer_id(ws.path, template)
+    model = analyzer_id(ws.path, template, simplified)
     with ws.engine.connect() as conn:
         total = conn.execute(sa.text(f"SELECT count(*) FROM ({_SOURCES_SQL}) s")).scalar_one()
         pending = conn.execute(sa.text(f"SELECT count(*) FROM ({_PENDING_SQL}) p"), {"model": model}).scalar_one()
@@ -98,21 +101,23 @@ def analyze_workspace(
     template: str | None = None,
     workers: int | None = None,
     redo: bool = False,
+    simplified: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> AnalyzeReport:
-    """Analyse the workspace's texts that have no current result; ``redo`` recomputes all of them."""
+    """Analyse the workspace's texts that have no current result; ``redo`` recomputes all of them;
+    ``simplified`` converts traditional Chinese to simplified first (results made without it become stale)."""
     import time
 
     started = time.perf_counter()
-    model = analyzer_id(ws.path, template)
+    model = analyzer_id(ws.path, template, simplified)
     if redo:
         with ws.begin() as conn:
             for table in ("text_aspects", "text_sentences", "text_results"):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
-    pending, total = pending_count(ws, template)
+    pending, total = pending_count(ws, template, simplified)
     with ws.engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(sa.text(_PENDING_SQL), {"model": model})]
-    spec = AnalyzerSpec(str(ws.path), template)
+    spec = AnalyzerSpec(str(ws.path), template, simplified)
     done = 0
     if progress:
         progress(0, pending)
