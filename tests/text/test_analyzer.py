@@ -29,6 +29,13 @@ def analyzer() -> Analyzer:
         ("Terrible support, never again", "negative"),
         ("订单号 A-1029", "neutral"),
         ("", "neutral"),
+        ("👍👍👍", "positive"),
+        ("😡", "negative"),
+        ("❤️", "positive"),
+        ("👍🏻", "positive"),
+        ("😂😂", "neutral"),
+        ("味道一般😡😡", "negative"),
+        ("Food arrived 👍", "positive"),
     ],
 )
 def test_document_labels(analyzer: Analyzer, text: str, label: str) -> None:

@@ -47,3 +47,12 @@ def test_squash_is_bounded_and_odd() -> None:
     assert squash(0) == 0
     assert -1 < squash(-100) < -0.99 and 0.99 < squash(100) < 1
     assert squash(2) == -squash(-2)
+
+
+def test_emoji_carry_sentiment_in_chinese_english_and_alone(tok: Tokenizer) -> None:
+    assert LEX.emoji_raw("👍👍") == 2 * LEX.emoji_raw("👍") > 0 > LEX.emoji_raw("😡")
+    assert LEX.emoji_raw("味道不错") == 0.0
+    assert raw(tok, "送到了😡") < 0 < raw(tok, "送到了👍")
+    assert raw(tok, "味道不错，但是送餐太慢😡") < raw(tok, "味道不错，但是送餐太慢")  # it joins the clause after 但是
+    assert LEX.en_score("It arrived 👍") > 0 > LEX.en_score("It arrived 😡")
+    assert not any(len(e) > 1 for e in LEX.emoji) and set(LEX.emoji) <= set(LEX.zh_words)

@@ -24,6 +24,7 @@ def test_normalize_full_width_punctuation_and_spaces() -> None:
     assert normalize("ＡＰＰ　很好用！！！！！") == "APP 很好用!!!"
     assert normalize("  太慢了。。。。。。  ") == "太慢了。。。"
     assert normalize("不错😀") == "不错😀"  # emoji carry sentiment and stay
+    assert normalize("赞👍🏾❤️") == "赞👍❤"  # without skin tones and presentation selectors
 
 
 def test_traditional_to_simplified_only_when_asked() -> None:

@@ -123,7 +123,9 @@ class Analyzer:
         return self._score(text, tokens, language)
 
     def _score(self, text: str, tokens: list[str], language: str) -> float:
-        if language == "und" or not tokens:
+        if language == "und":
+            return squash(self.lexicon.emoji_raw(text))  # emoji only (👍👍, 😡), or nothing to score
+        if not tokens:
             return 0.0
         en = self.lexicon.en_score(text) if language in ("en", "mixed") or self._stacked else 0.0
         if language == "en" and not self._stacked:

@@ -5,6 +5,9 @@ applied to jieba tokens. A negator flips and damps the next sentiment word (``�
 negative, ``没问题`` mildly positive), a degree word scales it (``非常慢``), and after a contrast word
 (``但是``, ``就是``, ``不过``) the clause counts more and what came before it less.
 
+Emoji: cxlens's own valences (``data/emoji.tsv``, about 70 emoji), counted as Chinese sentiment words in
+Chinese text, added to VADER's sum in English text, and alone in a text of emoji only.
+
 English: two published lexicons, averaged — VADER's (Hutto & Gilbert 2014, MIT) with its booster,
 negation ("not bad"), capitals, "but" and exclamation rules, and Pattern's adjective lexicon (De Smedt &
 Daelemans 2012, PDDL) with its intensifiers. Their mean correlates better with human ratings than either
@@ -22,8 +25,9 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+from itertools import repeat
 
 __all__ = ["Lexicon", "squash"]
 
@@ -141,20 +145,32 @@ class Lexicon:
     zh_modifiers: dict[str, tuple[str, float]]
     en_vader: dict[str, float]
     en_pattern: dict[str, tuple[float, float]]
+    #: emoji valences on the Chinese scale; also in ``zh_words`` (jieba gives each emoji as a token)
+    emoji: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     @functools.cache
     def load(cls) -> Lexicon:
+        emoji = {r[0]: float(r[1]) for r in _tsv("emoji.tsv")}
         return cls(
-            {r[0]: float(r[1]) for r in _tsv("zh_sentiment.tsv")},
+            {**{r[0]: float(r[1]) for r in _tsv("zh_sentiment.tsv")}, **emoji},
             {r[0]: (r[1], float(r[2])) for r in _tsv("zh_modifiers.tsv")},
             {r[0]: float(r[1]) for r in _tsv("en_vader.tsv")},
             {r[0]: (float(r[1]), float(r[2])) for r in _tsv("en_pattern.tsv")},
+            emoji,
         )
+
+    def emoji_raw(self, text: str) -> float:
+        """Summed valence of the emoji in (normalised) ``text``, on the Chinese scale.
+
+        >>> Lexicon.load().emoji_raw("👍👍") > 0 > Lexicon.load().emoji_raw("太慢了😡")
+        True
+        """
+        return sum(map(self.emoji.get, text, repeat(0.0)))
 
     @property
     def zh_vocabulary(self) -> list[str]:
-        """Multi-character words and modifiers, to keep as single tokens in jieba."""
+        """Multi-character words and modifiers, to keep as single tokens in jieba (emoji are one character)."""
         return [w for w in (*self.zh_words, *self.zh_modifiers) if len(w) > 1]
 
     # -- Chinese ------------------------------------------------------------------------------------
@@ -260,7 +276,8 @@ class Lexicon:
         words = [w.lower() for w in raw_words]
         shouting = any(w.isupper() for w in raw_words) and not all(w.isupper() for w in raw_words if w.isalpha())
         caps = [shouting and w.isupper() and len(w) > 1 for w in raw_words]
-        vader = self.en_vader_raw(words, caps)
+        # emoji on VADER's −4 … +4 scale, where the Chinese lexicon's is −3 … +3
+        vader = self.en_vader_raw(words, caps) + self.emoji_raw(text) * 4.0 / 3.0
         if vader:
             vader += min(text.count("!"), 4) * 0.292 * (1 if vader > 0 else -1)
         return (squash(vader) + self.en_pattern_score(words)) / 2.0

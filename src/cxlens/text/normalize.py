@@ -26,6 +26,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _REPEAT_PUNCT = re.compile(r"([!?。！？~～.,，、…])\1{3,}")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
+# emoji presentation selectors and skin tones: they change how an emoji looks, not what it says
+_EMOJI_MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
 _SENTENCE = re.compile(r"(?<=[。！？!?；;\n])|(?<=\.)\s+|(?<=[^\d]\.)(?=[^\d\s.])")
 
 
@@ -51,10 +53,15 @@ def normalize(text: str, *, simplified: bool = False) -> str:
     """Full-width → half-width letters, digits and punctuation (NFKC), runs of 4+ identical punctuation
     marks shortened to 3 (the emphasis stays, the noise goes), spaces collapsed, ends stripped.
 
-    Chinese full stops (。) and the enumeration comma (、) are kept; emoji are kept (they carry sentiment).
-    With ``simplified=True`` traditional characters become simplified (:func:`to_simplified`).
+    Chinese full stops (。) and the enumeration comma (、) are kept; emoji are kept (they carry sentiment),
+    without variation selectors and skin-tone modifiers. With ``simplified=True`` traditional characters
+    become simplified (:func:`to_simplified`).
+
+    >>> normalize("ＯＫ！！！！！👍🏽❤️")
+    'OK!!!👍❤'
     """
     text = unicodedata.normalize("NFKC", text)
+    text = _EMOJI_MODIFIERS.sub("", text)
     text = _REPEAT_PUNCT.sub(lambda m: m.group(1) * 3, text)
     text = _SPACES.sub(" ", text).strip()
     return to_simplified(text) if simplified else text

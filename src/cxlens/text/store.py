@@ -65,9 +65,13 @@ class AnalyzeReport:
         }
 
 
+_RULE_FILES = ("zh_sentiment.tsv", "zh_modifiers.tsv", "en_vader.tsv", "en_pattern.tsv", "emoji.tsv")
+
+
 def analyzer_id(folder: str | Path, template: str | None = None, simplified: bool = False) -> str:
     """Identifies the analyzer a workspace uses: a hash of its model, aspect lexicon and user dictionary
-    (the shipped files where it has none of its own) and whether traditional Chinese is simplified first.
+    (the shipped files where it has none of its own), the shipped lexicons and whether traditional Chinese is
+    simplified first.
     A stored result made by another one is stale."""
     from importlib import resources
 
@@ -81,6 +85,8 @@ def analyzer_id(folder: str | Path, template: str | None = None, simplified: boo
             digest.update(resources.files("cxlens.text").joinpath("data", SHIPPED_MODEL).read_bytes())
         elif name == "aspects.yaml":
             digest.update(f"template:{template or 'generic'}".encode())
+    for name in _RULE_FILES:  # the shipped rule layer: a new cxlens with other valences rescores
+        digest.update(resources.files("cxlens.text").joinpath("data", name).read_bytes())
     if simplified:
         digest.update(b"simplified")
     return digest.hexdigest()[:16]
