@@ -149,18 +149,25 @@ class Analyzer:
         score = self._score(clean, tokens, language)
         result = AnalysisResult(language, score, label_of(score))
         sentences = split_sentences(clean)
+        parts: dict[tuple[int, int], float] = {}  # a clause that is also a sentence, or holds two aspects
+
+        def part(start: int, end: int) -> float:
+            if (start, end) not in parts:
+                parts[start, end] = self._part(clean, spans, start, end, language)
+            return parts[start, end]
+
         if len(sentences) > 1:
             start = 0
             for i, sentence in enumerate(sentences):
                 start = clean.find(sentence, start)
-                s = self._part(clean, spans, start, start + len(sentence), language)
+                s = part(start, start + len(sentence))
                 result.sentences.append(SentenceResult(i, sentence, s, label_of(s)))
                 start += len(sentence)
         else:
             result.sentences.append(SentenceResult(0, clean, score, result.label))
         for m in self.aspects.find(clean):
             whole = m.clause_end - m.clause_start >= len(clean.rstrip())
-            s = score if whole else self._part(clean, spans, m.clause_start, m.clause_end, language)
+            s = score if whole else part(m.clause_start, m.clause_end)
             result.aspects.append(AspectResult(m.aspect, m.term, clean[m.clause_start : m.clause_end], s, label_of(s)))
         result.keywords = _keywords(tokens)
         return result
