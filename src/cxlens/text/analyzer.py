@@ -46,6 +46,9 @@ class SentenceResult:
     score: float
     label: str
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled as its fields: results cross process boundaries
+        return SentenceResult, (self.position, self.text, self.score, self.label)
+
 
 @dataclass(frozen=True, slots=True)
 class AspectResult:
@@ -54,6 +57,9 @@ class AspectResult:
     clause: str
     score: float
     label: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return AspectResult, (self.aspect, self.term, self.clause, self.score, self.label)
 
 
 @dataclass(slots=True)
@@ -66,6 +72,10 @@ class AnalysisResult:
     sentences: list[SentenceResult] = field(default_factory=list)
     aspects: list[AspectResult] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        fields = (self.language, self.score, self.label, self.sentences, self.aspects, self.keywords)
+        return AnalysisResult, fields
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,18 @@ __all__ = ["SHIPPED_MODEL", "AdditiveStack", "NgramModel", "SplineTerm", "featur
 
 #: the model shipped in the package (trained by scripts/train_sentiment.py)
 SHIPPED_MODEL = "zh_sentiment.model.gz"
-_NGRAMS = (1, 2, 3)
 
 
 def features(text: str, tokens: Sequence[str]) -> list[str]:
     """The distinct features of ``text``: character 1–3-grams and ``w:``-prefixed tokens and token bigrams."""
     chars = "".join(text.lower().split())
-    feats = {chars[i : i + n] for n in _NGRAMS for i in range(len(chars) - n + 1)}
+    pairs = list(map(add, chars, chars[1:]))
+    feats = set(chars)
+    feats.update(pairs)
+    feats.update(map(add, pairs, chars[2:]))
     words = [t for t in tokens if t.strip()]
-    feats.update("w:" + w for w in words)
-    feats.update(f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    feats.update(["w:" + w for w in words])
+    feats.update([f"w:{a}_{b}" for a, b in zip(words, words[1:], strict=False)])
     return list(feats)
 
 
