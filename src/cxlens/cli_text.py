@@ -139,6 +139,7 @@ def train(
     """Train a sentiment model on your own labelled feedback; the workspace at PATH uses it from now on
     (run `cxlens text analyze PATH` to rescore)."""
     from cxlens.ingest.readers import read_table
+    from cxlens.metrics.intervals import wilson_interval
     from cxlens.text.training import WORKSPACE_MODEL, parse_label
     from cxlens.text.training import train as fit
 
@@ -152,19 +153,24 @@ def train(
         target = model.save(path / WORKSPACE_MODEL)
     except (CxlensError, ValueError) as e:
         raise _fail(str(e), as_json, type(e).__name__) from e
+    _, low, high = wilson_interval([model.info["cv_correct"]], [len(pairs)])
     info = {
         "ok": True,
         "model": str(target),
         "trained_on": len(pairs),
         "skipped": len(texts) - len(pairs),
-        "cv_accuracy": model.info.get("cv_accuracy"),
+        "stacker": model.info["stacker"],
+        "cv_accuracy": model.info["cv_accuracy"],
+        "cv_ci_low": round(float(low[0]) / 100, 4),
+        "cv_ci_high": round(float(high[0]) / 100, 4),
     }
     if as_json:
         _print_json(info)
     else:
         out.print(
             f"trained on {info['trained_on']:,} texts ({info['skipped']:,} neutral or empty skipped); "
-            f"cross-validated accuracy {info['cv_accuracy']:.3f}; saved {target}"
+            f"cross-validated accuracy {info['cv_accuracy']:.3f} (95% CI {info['cv_ci_low']:.3f}–"
+            f"{info['cv_ci_high']:.3f}, n={info['trained_on']:,}; {info['stacker']} stack); saved {target}"
         )
 
 

@@ -78,6 +78,7 @@ def test_analyze_train_aspects_and_themes_on_a_workspace(tmp_path: Path) -> None
     assert trained.exit_code == 0, trained.output
     info = json.loads(trained.stdout)
     assert (info["trained_on"], info["skipped"]) == (20, 10) and info["cv_accuracy"] > 0.9
+    assert info["stacker"] == "linear" and info["cv_ci_low"] < info["cv_accuracy"] <= info["cv_ci_high"] <= 1
     assert (ws_dir / "text" / "sentiment.model.gz").is_file()
     rescored = json.loads(runner.invoke(app, ["text", "analyze", str(ws_dir), "--json"]).stdout)
     assert rescored["analyzed"] == 30  # the new model and aspects make every stored result stale

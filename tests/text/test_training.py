@@ -115,20 +115,62 @@ def test_stacking_beats_either_part_and_is_cross_validated() -> None:
 
 
 def test_workspace_training_defaults_save_and_load(tmp_path: Path) -> None:
-    pos = ["味道很好，送得也快", "好吃，分量足", "热乎乎的，好评", "包装干净，很满意"] * 4
-    neg = ["太难吃了", "送得太慢，凉了", "分量少，差评", "汤洒了，很失望"] * 4
-    model = train(pos + neg, [1] * 16 + [0] * 16)
+    rng = np.random.default_rng(8)
+    texts, labels = [], []
+    for i in range(300):  # ≥ 280: enough texts for the additive stack
+        y = i % 2
+        own = GOOD if y else BAD
+        texts.append(f"{rng.choice(FOOD)}{rng.choice(own)}，{rng.choice(own)}" + "，还有" * int(rng.integers(3)))
+        labels.append(y)
+    model = train(texts, labels)
     assert model.info["learners"] == "lr+nblr" and model.info["c"] == 4.0 and model.info["combine"] == "stack"
     assert model.info["stacker"] == "additive cubic splines"
+    assert model.info["cv_correct"] == round(model.info["cv_accuracy"] * 300) and model.info["cv_accuracy"] > 0.9
     path = model.save(tmp_path / "m.gz")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         assert json.loads(fh.readline())["format"] == 2
         assert all(len(line.split("\t")) == 3 for line in fh)
     again = NgramModel.load(path)
     assert again.additive == model.additive and again.info == model.info
-    for text in ["味道很好", "太难吃了，送得太慢", "还行"]:
+    for text in ["饺子好吃", "米饭难吃，太慢", "还行"]:
         feats = features(text, list(text))
         assert again.log_odds(feats, 0.5, len(text)) == pytest.approx(model.log_odds(feats, 0.5, len(text)), abs=1e-3)
+
+
+def test_few_texts_get_a_linear_stack_collapsed_into_one_weight_per_feature() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    feats, raws, labels = _corpus(200)  # < 280 texts: splines would overfit
+    model = NgramModel.fit(feats, raws, labels, lengths=[len(f) for f in feats], c=2.0, learners="lr+nblr")
+    assert model.info["stacker"] == "linear" and model.additive is None and model.nb_weights is None
+    a_lr, a_nb = model.info["learner_weights"]
+    assert model.stack[0] == 1.0 and a_lr > 0 and a_nb > 0
+    assert model.stack[1] > 0  # the lexicon agrees with the labels more often than not
+    # the stored weights are a_lr · (LR weights) + a_nb · (NB-LR weights · NB ratio), refitted here
+    vocab, x = _design(feats, 2)
+    y = np.array(labels)
+    solver = {"C": 2.0, "solver": "liblinear", "dual": True, "max_iter": 5000}
+    lr = LogisticRegression(**solver).fit(x, y)
+    r = _nb_ratio((x > 0).astype(float).tocsr(), y)
+    nb = LogisticRegression(**solver).fit(x.multiply(r).tocsr(), y)
+    for doc in feats[:25]:
+        cols = [vocab[f] for f in doc if f in vocab]
+        z_lr = lr.intercept_[0] + lr.coef_[0][cols].sum() / np.sqrt(len(doc))
+        z_nb = nb.intercept_[0] + (nb.coef_[0][cols] * r[cols]).sum() / np.sqrt(len(doc))
+        assert model.logit(doc) == pytest.approx(a_lr * z_lr + a_nb * z_nb, abs=1e-4)
+    # as many texts as the rule asks for and the stack is additive
+    more = NgramModel.fit(*_corpus(280), lengths=list(range(280)), learners="lr+nblr")
+    assert more.info["stacker"] == "additive cubic splines"
+
+
+def test_cross_validated_accuracy_is_out_of_fold_for_the_stacker_too() -> None:
+    # labels unrelated to the texts: an honest estimate stays near chance (the stacker fitted and scored on
+    # the same out-of-fold scores gets 0.61 here)
+    feats, raws, _ = _corpus(400, seed=21)
+    labels = np.random.default_rng(2).integers(0, 2, 400).tolist()
+    model = NgramModel.fit(feats, raws, labels, lengths=[len(f) for f in feats], learners="lr+nblr")
+    assert model.info["stacker"] == "additive cubic splines"
+    assert 0.42 < model.info["cv_accuracy"] < 0.58  # within 3 standard errors of chance
 
 
 @pytest.mark.parametrize(
