@@ -36,25 +36,33 @@ def _corpus(n: int, seed: int = 3) -> tuple[list[list[str]], list[float], list[i
     return feats, raws, labels
 
 
-def test_workspace_learners_are_the_two_logistic_regressions_refitted() -> None:
+def _refitted_logits(feats: list[list[str]], labels: list[int], c: float, first: int) -> list[tuple[float, float]]:
+    """LR and NB-weighted LR refitted here with scikit-learn: their log-odds for the first texts."""
     from sklearn.linear_model import LogisticRegression
 
+    vocab, x = _design(feats, 2)
+    y = np.array(labels)
+    solver = {"C": c, "solver": "liblinear", "dual": True, "max_iter": 5000}
+    lr = LogisticRegression(**solver).fit(x, y)
+    r = _nb_ratio((x > 0).astype(float).tocsr(), y)
+    nb = LogisticRegression(**solver).fit(x.multiply(r).tocsr(), y)
+    out = []
+    for doc in feats[:first]:
+        cols = [vocab[f] for f in doc if f in vocab]
+        z_lr = lr.intercept_[0] + lr.coef_[0][cols].sum() / np.sqrt(len(doc))
+        z_nb = nb.intercept_[0] + (nb.coef_[0][cols] * r[cols]).sum() / np.sqrt(len(doc))
+        out.append((float(z_lr), float(z_nb)))
+    return out
+
+
+def test_workspace_learners_are_the_two_logistic_regressions_refitted() -> None:
     feats, raws, labels = _corpus(400)
     model = NgramModel.fit(feats, raws, labels, c=2.0, learners="lr+nblr")
     assert model.info["learners"] == "lr+nblr" and model.info["n_train"] == 400
     assert model.additive is not None and model.nb_weights is not None
     # no lengths given: the length input is constant and has no term; the other three have one each
     assert [t is None for t in model.additive.terms] == [False, False, False, True]
-    vocab, x = _design(feats, 2)
-    y = np.array(labels)
-    solver = {"C": 2.0, "solver": "liblinear", "dual": True, "max_iter": 5000}
-    lr = LogisticRegression(**solver).fit(x, y)
-    r = _nb_ratio((x > 0).astype(float).tocsr(), y)
-    nb = LogisticRegression(**solver).fit(x.multiply(r).tocsr(), y)
-    for doc in feats[:25]:
-        cols = [vocab[f] for f in doc if f in vocab]
-        z_lr = lr.intercept_[0] + lr.coef_[0][cols].sum() / np.sqrt(len(doc))
-        z_nb = nb.intercept_[0] + (nb.coef_[0][cols] * r[cols]).sum() / np.sqrt(len(doc))
+    for doc, (z_lr, z_nb) in zip(feats[:25], _refitted_logits(feats, labels, 2.0, 25), strict=True):
         assert model.logit(doc) == pytest.approx(z_lr, abs=1e-4)
         assert model.nb_logit(doc) == pytest.approx(z_nb, abs=1e-4)
 
@@ -138,8 +146,6 @@ def test_workspace_training_defaults_save_and_load(tmp_path: Path) -> None:
 
 
 def test_few_texts_get_a_linear_stack_collapsed_into_one_weight_per_feature() -> None:
-    from sklearn.linear_model import LogisticRegression
-
     feats, raws, labels = _corpus(200)  # < 280 texts: splines would overfit
     model = NgramModel.fit(feats, raws, labels, lengths=[len(f) for f in feats], c=2.0, learners="lr+nblr")
     assert model.info["stacker"] == "linear" and model.additive is None and model.nb_weights is None
@@ -147,16 +153,7 @@ def test_few_texts_get_a_linear_stack_collapsed_into_one_weight_per_feature() ->
     assert model.stack[0] == 1.0 and a_lr > 0 and a_nb > 0
     assert model.stack[1] > 0  # the lexicon agrees with the labels more often than not
     # the stored weights are a_lr · (LR weights) + a_nb · (NB-LR weights · NB ratio), refitted here
-    vocab, x = _design(feats, 2)
-    y = np.array(labels)
-    solver = {"C": 2.0, "solver": "liblinear", "dual": True, "max_iter": 5000}
-    lr = LogisticRegression(**solver).fit(x, y)
-    r = _nb_ratio((x > 0).astype(float).tocsr(), y)
-    nb = LogisticRegression(**solver).fit(x.multiply(r).tocsr(), y)
-    for doc in feats[:25]:
-        cols = [vocab[f] for f in doc if f in vocab]
-        z_lr = lr.intercept_[0] + lr.coef_[0][cols].sum() / np.sqrt(len(doc))
-        z_nb = nb.intercept_[0] + (nb.coef_[0][cols] * r[cols]).sum() / np.sqrt(len(doc))
+    for doc, (z_lr, z_nb) in zip(feats[:25], _refitted_logits(feats, labels, 2.0, 25), strict=True):
         assert model.logit(doc) == pytest.approx(a_lr * z_lr + a_nb * z_nb, abs=1e-4)
     # as many texts as the rule asks for and the stack is additive
     more = NgramModel.fit(*_corpus(280), lengths=list(range(280)), learners="lr+nblr")
