@@ -114,7 +114,7 @@ class Analyzer:
         self._stacked = self.model.info.get("combine") == "stack"
 
     @classmethod
-    def for_folder(cls, folder: str | Path) -> Analyzer:
+    def for_folder(cls, folder: str | Path, *, simplified: bool = False) -> Analyzer:
         """The analyzer a workspace configures in ``<folder>/text/``: ``sentiment.model.gz`` (from
         ``cxlens text train``), ``aspects.yaml`` and ``userdict.txt``, each optional."""
         from cxlens.text.tokenize import read_user_dictionary
@@ -123,7 +123,7 @@ class Analyzer:
         model = NgramModel.load(base / "sentiment.model.gz") if (base / "sentiment.model.gz").is_file() else None
         aspects = AspectLexicon.load(base / "aspects.yaml") if (base / "aspects.yaml").is_file() else None
         words = read_user_dictionary(base / "userdict.txt") if (base / "userdict.txt").is_file() else None
-        return cls(model, aspects, words)
+        return cls(model, aspects, words, simplified=simplified)
 
     # -- scoring ------------------------------------------------------------------------------------
     def score_text(self, text: str, language: str | None = None) -> float:

@@ -292,7 +292,8 @@ class NgramModel:
 
         folds = max(2, min(folds, int(np.bincount(y).min())))
         oof = np.zeros((len(y), 2 if learners == "lr+nblr" else 1))
-        for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y))
+        for train, test in splits:
             oof[test] = _scores(_fit(train), test)
         names = [""] * len(vocab)
         for name, j in vocab.items():
@@ -301,8 +302,7 @@ class NgramModel:
         weights = dict(zip(names, lr.coef_[0].tolist(), strict=True))
         meta: dict[str, Any] = {"n_train": len(y), "n_positive": int(y.sum()), "n_features": len(vocab)}
         meta |= {"learners": learners, "c": c}
-        linear_in = np.column_stack([oof, lexicon_raw])
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(linear_in, y))
+        linear_in = np.column_stack([oof, lexicon_raw])  # the stacking layer is cross-validated on the same folds
         if learners == "lr+nblr":
             size = np.zeros(len(y)) if lengths is None else np.asarray(lengths, dtype=float)
             additive_in = np.column_stack([linear_in, np.log1p(size)])

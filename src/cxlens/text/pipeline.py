@@ -33,14 +33,14 @@ class AnalyzerSpec:
     simplified: bool = False
 
     def build(self) -> Analyzer:
+        simplified = self.simplified
         if self.folder is not None:
-            analyzer = Analyzer.for_folder(self.folder)
+            analyzer = Analyzer.for_folder(self.folder, simplified=simplified)
             if self.template and not (Path(self.folder) / "text" / "aspects.yaml").is_file():
-                analyzer = Analyzer(analyzer.model, AspectLexicon.template(self.template), analyzer.user_words)
-        else:
-            analyzer = Analyzer(aspects=AspectLexicon.template(self.template or "generic"))
-        analyzer.simplified = self.simplified
-        return analyzer
+                template = AspectLexicon.template(self.template)
+                return Analyzer(analyzer.model, template, analyzer.user_words, simplified=simplified)
+            return analyzer
+        return Analyzer(aspects=AspectLexicon.template(self.template or "generic"), simplified=simplified)
 
 
 def default_workers() -> int:
